@@ -1,0 +1,83 @@
+"""Argument checks shared by every public function of the package.
+
+Each check raises an error in scikit-learn's shape, naming the parameter, the
+function, what was expected and what came instead, so that the message alone
+says how to fix the call::
+
+    The 'noise' parameter of make_dataset must be a float >= 0. Got -0.1 instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from numbers import Integral, Real
+from typing import Any
+
+
+def _fail(name: str, func: str, expected: str, value: Any) -> ValueError:
+    return ValueError(
+        f"The {name!r} parameter of {func} must be {expected}. Got {value!r} instead."
+    )
+
+
+def check_int(
+    value: Any,
+    name: str,
+    func: str,
+    *,
+    min_value: int | None = None,
+    max_value: int | None = None,
+) -> int:
+    """Return ``value`` as an ``int`` or raise a ``ValueError`` naming the fix."""
+    bounds = _bounds_text(min_value, max_value)
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise _fail(name, func, f"an int{bounds}", value)
+    if (min_value is not None and value < min_value) or (
+        max_value is not None and value > max_value
+    ):
+        raise _fail(name, func, f"an int{bounds}", value)
+    return int(value)
+
+
+def check_float(
+    value: Any,
+    name: str,
+    func: str,
+    *,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    allow_none: bool = False,
+) -> float | None:
+    """Return ``value`` as a ``float`` or raise a ``ValueError`` naming the fix."""
+    if value is None and allow_none:
+        return None
+    bounds = _bounds_text(min_value, max_value)
+    expected = f"a float{bounds}" + (" or None" if allow_none else "")
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise _fail(name, func, expected, value)
+    if value != value:  # NaN
+        raise _fail(name, func, expected, value)
+    if (min_value is not None and value < min_value) or (
+        max_value is not None and value > max_value
+    ):
+        raise _fail(name, func, expected, value)
+    return float(value)
+
+
+def check_option(value: Any, name: str, func: str, options: Iterable[Any]) -> Any:
+    """Return ``value`` if it is one of ``options``, else raise a ``ValueError``."""
+    options = list(options)
+    if value not in options:
+        listed = ", ".join(repr(o) for o in options)
+        raise _fail(name, func, f"one of {listed}", value)
+    return value
+
+
+def _bounds_text(min_value: float | None, max_value: float | None) -> str:
+    if min_value is not None and max_value is not None:
+        return f" in the range [{min_value}, {max_value}]"
+    if min_value is not None:
+        return f" >= {min_value}"
+    if max_value is not None:
+        return f" <= {max_value}"
+    return ""
