@@ -4,13 +4,59 @@ Every chapter notebook starts with one import line::
 
     import bdl_helpers as bdl
 
-and then calls ``bdl.load_dataset(...)``, ``bdl.fit(...)``, ``bdl.plot_learning_curves(...)``.
-The package keeps the plumbing (data, training loop, plots, repeats, grading checks)
-out of the lessons, so that a notebook shows only the Keras code it teaches.
+and then calls ``bdl.load_dataset(...)``, ``bdl.fit(...)``,
+``bdl.plot_learning_curves(...)`` and, in exercise tests,
+``bdl.grading.check_model(...)``. The package keeps the plumbing (data,
+training loop, plots, repeats, grading checks) out of the lessons, so that a
+notebook shows only the Keras code it teaches.
+
+Modules, lower ones never importing higher ones:
+
+- :mod:`~bdl_helpers.datasets`: the book's synthetic problems (NumPy only).
+- :mod:`~bdl_helpers.seeding`: :func:`set_seed`, one call for reproducible runs.
+- :mod:`~bdl_helpers.training`: the fast training engine (:func:`fit`,
+  :func:`fit_many`, :func:`repeat`, :class:`CaptureWeights`).
+- :mod:`~bdl_helpers.plots`: learning curves, grids, box plots (matplotlib only).
+- :mod:`~bdl_helpers.results`: the "book beside ours" table.
+- :mod:`~bdl_helpers.grading`: checks for the nbgrader exercises.
 """
 
-from bdl_helpers import _env  # noqa: F401  (must run before TensorFlow is imported)
+from bdl_helpers import (
+    _env,  # noqa: F401  (must run before TensorFlow is imported)
+    grading,
+)
+from bdl_helpers.datasets import DATASET_DEFAULTS, Dataset, list_datasets, load_dataset
+from bdl_helpers.plots import (
+    plot_dataset,
+    plot_decision_boundary,
+    plot_learning_curve_grid,
+    plot_learning_curves,
+    plot_metric_by_setting,
+    plot_score_boxplot,
+)
+from bdl_helpers.results import book_vs_ours, summarize_scores
 from bdl_helpers.seeding import set_seed
+from bdl_helpers.training import CaptureWeights, RepeatResult, fit, fit_many, repeat
 
-__all__ = ["set_seed"]
+__all__ = [
+    "DATASET_DEFAULTS",
+    "CaptureWeights",
+    "Dataset",
+    "RepeatResult",
+    "book_vs_ours",
+    "fit",
+    "fit_many",
+    "grading",
+    "list_datasets",
+    "load_dataset",
+    "plot_dataset",
+    "plot_decision_boundary",
+    "plot_learning_curve_grid",
+    "plot_learning_curves",
+    "plot_metric_by_setting",
+    "plot_score_boxplot",
+    "repeat",
+    "set_seed",
+    "summarize_scores",
+]
 __version__ = "0.1.0"
