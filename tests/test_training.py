@@ -590,7 +590,9 @@ def test_batch_level_callback_is_refused():
     model = _build_case("mse")
     with pytest.raises(ValueError, match="on_train_batch_end"):
         fit(model, np.zeros((4, 2)), np.zeros(4), epochs=1, callbacks=[PerBatch()])
-    lambda_cb = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: None)
+    lambda_cb = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: None
+    )
     with pytest.raises(ValueError, match="on_train_batch_end"):
         fit(model, np.zeros((4, 2)), np.zeros(4), epochs=1, callbacks=[lambda_cb])
 
