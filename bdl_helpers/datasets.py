@@ -18,10 +18,10 @@ from numbers import Integral
 from types import MappingProxyType
 from typing import Any
 
+from bdl_helpers._validation import check_float, check_int, check_option
+
 import numpy as np
 from sklearn.datasets import make_blobs, make_circles, make_moons, make_regression
-
-from bdl_helpers._validation import check_float, check_int, check_option
 
 __all__ = ["DATASET_DEFAULTS", "Dataset", "list_datasets", "load_dataset"]
 

@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 from typing import Any
 
+from bdl_helpers._validation import check_int
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-
-from bdl_helpers._validation import check_int
 
 __all__ = [
     "plot_dataset",

@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from numbers import Real
 from typing import Any
 
+from bdl_helpers._validation import check_int
+
 import numpy as np
 import pandas as pd
-
-from bdl_helpers._validation import check_int
 
 __all__ = ["book_vs_ours", "summarize_scores"]
 

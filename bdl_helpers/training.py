@@ -29,18 +29,20 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import keras  # noqa: E402  (after _env)
-import numpy as np
-import pandas as pd  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
 from bdl_helpers._validation import check_int
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+from tqdm import tqdm
 
 __all__ = ["CaptureWeights", "RepeatResult", "fit", "fit_many", "repeat"]
 
@@ -118,11 +120,18 @@ class _ProgressBar(keras.callbacks.Callback):
         self._bar = None
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        from tqdm.auto import tqdm
-
-        # delay: runs shorter than a second never show a bar.
+        # The text bar, not the notebook widget: a saved notebook then shows the
+        # final state of the bar (a widget saves only its first frame), and it
+        # prints to stdout like Keras's own progress bar. delay: runs shorter
+        # than a second never show a bar.
         self._bar = tqdm(
-            total=self._epochs, desc=self._description, unit="epoch", delay=1.0
+            total=self._epochs,
+            desc=self._description,
+            unit="epoch",
+            delay=1.0,
+            file=sys.stdout,
+            dynamic_ncols=False,
+            ncols=100,
         )
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -1169,16 +1178,20 @@ def _evaluate(model: keras.Model, x: Any, y: Any, prefix: str) -> dict[str, floa
     return out
 
 
-class _QuietPfor(logging.Filter):
-    """Drop tf.vectorized_map's note that it loops over an op it cannot batch.
+class _QuietEngineNotes(logging.Filter):
+    """Drop two TensorFlow notes that the engine's design makes meaningless.
 
-    The note comes for the random ops of Dropout and GaussianNoise: the loop
-    over the models is correct, only slower, and the note means nothing to a
-    learner.
+    - tf.vectorized_map notes that it loops over an op it cannot batch: the
+      random ops of Dropout and GaussianNoise. The loop is correct, only slower.
+    - tf.function warns about "retracing" when a notebook calls fit() several
+      times: each call compiles its own loop on purpose, once.
     """
 
+    _NOTES = ("Using a while_loop for converting", "triggered tf.function retracing")
+
     def filter(self, record: logging.LogRecord) -> bool:
-        return "Using a while_loop for converting" not in record.getMessage()
+        message = record.getMessage()
+        return not any(note in message for note in self._NOTES)
 
 
-tf.get_logger().addFilter(_QuietPfor())
+tf.get_logger().addFilter(_QuietEngineNotes())

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import doctest
 
-import keras
-import numpy as np
-import pytest
-
 import bdl_helpers  # noqa: F401  (quiet TensorFlow before it loads)
 from bdl_helpers import training
 from bdl_helpers.training import CaptureWeights, fit, fit_many, repeat
+
+import keras
+import numpy as np
+import pytest
 
 EPOCHS = 3
 # 100 rows at batch size 32: three full batches and a last partial batch of 4.
