@@ -5,12 +5,12 @@ import dataclasses
 import doctest
 import inspect
 
+from bdl_helpers import datasets
+from bdl_helpers.datasets import DATASET_DEFAULTS, Dataset, list_datasets, load_dataset
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs, make_circles, make_moons, make_regression
-
-from bdl_helpers import datasets
-from bdl_helpers.datasets import DATASET_DEFAULTS, Dataset, list_datasets, load_dataset
 
 # The book's calls, written out by hand (not read from the module under test).
 BOOK_CALLS = {

@@ -9,10 +9,6 @@ import doctest
 
 # bdl_helpers first: it quiets TensorFlow's start-up log before keras loads it.
 import bdl_helpers  # isort: skip  # noqa: F401
-import keras
-import numpy as np
-import pytest
-
 from bdl_helpers import grading
 from bdl_helpers.grading import (
     GradingError,
@@ -29,6 +25,10 @@ from bdl_helpers.grading import (
     check_underfits,
     diagnose_curves,
 )
+
+import keras
+import numpy as np
+import pytest
 
 
 def build_model() -> keras.Model:

@@ -8,12 +8,6 @@ import ast  # noqa: E402
 import doctest  # noqa: E402
 import inspect  # noqa: E402
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
 from bdl_helpers import plots  # noqa: E402
 from bdl_helpers.plots import (  # noqa: E402
     plot_dataset,
@@ -23,6 +17,12 @@ from bdl_helpers.plots import (  # noqa: E402
     plot_metric_by_setting,
     plot_score_boxplot,
 )
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -2,12 +2,12 @@
 
 import doctest
 
+from bdl_helpers import results
+from bdl_helpers.results import book_vs_ours, summarize_scores
+
 import numpy as np
 import pandas as pd
 import pytest
-
-from bdl_helpers import results
-from bdl_helpers.results import book_vs_ours, summarize_scores
 
 # --- book_vs_ours ---------------------------------------------------------------
 

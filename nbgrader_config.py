@@ -1,0 +1,53 @@
+"""nbgrader configuration of the course: run every nbgrader command from this folder.
+
+Each chapter is one assignment, named after its folder under ``notebooks/``::
+
+    notebooks/00-introduction/00-introduction.ipynb  -> assignment "00-introduction"
+
+    nbgrader generate_assignment 00-introduction  # student version in release/
+    nbgrader autograde 00-introduction            # grades submitted/*/00-introduction
+
+``generate_assignment`` creates the assignment in ``gradebook.db`` by itself
+(``GenerateAssignment.create_assignment`` defaults to True in nbgrader 0.9), so no
+``--create`` flag or ``nbgrader db`` step is needed.
+"""
+
+c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.course_id = "better-deep-learning"
+# The chapter notebooks are the instructor ("source") versions of the assignments.
+c.CourseDirectory.source_directory = "notebooks"
+c.CourseDirectory.release_directory = "release"
+
+# Per-cell execution timeout of `nbgrader autograde` and `nbgrader validate`, in
+# seconds. nbgrader 0.9 runs notebooks with its own preprocessor class `Execute`
+# (a subclass of nbconvert's ExecutePreprocessor that redeclares `timeout`, with a
+# default of 30 s and config=True), so this is the setting to use. The
+# `ExecutePreprocessor.timeout` of older nbgrader documentation reaches it only
+# through traitlets' class inheritance, and `Execute.timeout` wins over it.
+# tests/test_grading_pipeline.py checks the value that reaches the preprocessor.
+# A looping cell is interrupted after this time and graded like a cell that
+# raised; the cells after it still run. Override once: --Execute.timeout=300.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+
+
+# The chapter notebooks keep, in metadata["bdl"], a wrong answer that the grading
+# tests submit (tests/test_grading_pipeline.py). It stays out of the student
+# version: the release runs nbgrader's own steps, then drops that metadata.
+def _release_preprocessors() -> list:
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.preprocessors import NbGraderPreprocessor
+
+    class ClearCourseMetadata(NbGraderPreprocessor):
+        """Remove the course's own cell metadata (``bdl``) from the release."""
+
+        def preprocess_cell(self, cell, resources, index):
+            cell.metadata.pop("bdl", None)
+            return cell, resources
+
+    defaults = GenerateAssignment.class_traits()["preprocessors"].make_dynamic_default()
+    return [*defaults, ClearCourseMetadata]
+
+
+c.GenerateAssignment.preprocessors = _release_preprocessors()
