@@ -34,9 +34,16 @@ from bdl_helpers.plots import (
     plot_metric_by_setting,
     plot_score_boxplot,
 )
-from bdl_helpers.results import book_vs_ours, summarize_scores
+from bdl_helpers.results import book_vs_ours, final_value, summarize_scores
 from bdl_helpers.seeding import set_seed
-from bdl_helpers.training import CaptureWeights, RepeatResult, fit, fit_many, repeat
+from bdl_helpers.training import (
+    CaptureWeights,
+    RepeatResult,
+    evaluate_splits,
+    fit,
+    fit_many,
+    repeat,
+)
 
 __all__ = [
     "DATASET_DEFAULTS",
@@ -44,6 +51,8 @@ __all__ = [
     "Dataset",
     "RepeatResult",
     "book_vs_ours",
+    "evaluate_splits",
+    "final_value",
     "fit",
     "fit_many",
     "grading",

@@ -137,3 +137,19 @@ def test_doctests():
     result = doctest.testmod(results, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_final_value_averages_the_last_epochs():
+    from bdl_helpers.results import final_value
+
+    assert final_value({"loss": [4.0, 3.0, 2.0, 1.0]}, "loss", epochs=2) == 1.5
+    assert final_value({"loss": [4.0, 2.0]}, "loss") == 3.0  # fewer than 10 ran
+
+
+def test_final_value_names_the_known_keys():
+    from bdl_helpers.results import final_value
+
+    with pytest.raises(ValueError, match=r"\['loss'\].*validation_data"):
+        final_value({"loss": [1.0]}, "val_loss")
+    with pytest.raises(ValueError, match="'epochs' parameter of final_value"):
+        final_value({"loss": [1.0]}, "loss", epochs=0)

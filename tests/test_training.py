@@ -642,3 +642,14 @@ def test_progress_bar_is_silent_under_verbose_zero(capsys):
 def test_doctests():
     results = doctest.testmod(training, optionflags=doctest.ELLIPSIS)
     assert results.failed == 0
+
+
+def test_evaluate_splits_scores_train_and_test():
+    data = bdl_helpers.load_dataset("blobs", one_hot=True)
+    model = _model("categorical", [_dense()], _sgd())
+    fit(model, *data.train, epochs=2, verbose=0)
+    scores = training.evaluate_splits(model, data)
+    expected = model.evaluate(*data.test, verbose=0, return_dict=True)["accuracy"]
+    assert scores["test"] == pytest.approx(expected)
+    with pytest.raises(ValueError, match="'metric' parameter of evaluate_splits"):
+        training.evaluate_splits(model, data, metric="mse")
