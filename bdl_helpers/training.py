@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import math
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -583,6 +584,12 @@ def fit(
     return history
 
 
+def _is_xla_failure(error: Exception) -> bool:
+    """True for the errors TensorFlow raises when XLA cannot compile a graph."""
+    text = str(error)
+    return "XLA" in text or "tf2xla" in text or "compile-time constant" in text
+
+
 def _log_keys(keys: list[str], with_val: bool) -> list[str]:
     """The history keys in fit's order: the metrics, then their ``val_`` twins."""
     return keys + ([f"val_{k}" for k in keys] if with_val else [])
@@ -719,6 +726,7 @@ class _Group:
         jit_compile,
     ) -> None:
         self.models = models
+        self.jit_compile = jit_compile
         template = models[0]
         self.template = template
         self.keys = keys
@@ -1009,11 +1017,50 @@ def fit_many(
     chunk = max(1, min(_MAX_CHUNK, epochs))
     keys = list(models[0].get_metrics_result().keys())
     group = _Group(
-        models, x, y, n, val, batch_size, shuffle, seeds, rows, keys, chunk, jit_compile
+        models,
+        x,
+        y,
+        n,
+        val,
+        batch_size,
+        shuffle,
+        seeds,
+        rows,
+        keys,
+        chunk,
+        jit_compile=jit_compile,
     )
 
     def run_chunk(start: int, count: int) -> np.ndarray:
-        out = group.run(tf.constant(start, tf.int32), tf.constant(count, tf.int32))
+        nonlocal group
+        args = (tf.constant(start, tf.int32), tf.constant(count, tf.int32))
+        try:
+            out = group.run(*args)
+        except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as error:
+            if not (group.jit_compile and _is_xla_failure(error)):
+                raise
+            # XLA rejected an op before anything ran: same result, only slower.
+            warnings.warn(
+                "fit_many: XLA cannot compile this model "
+                f"({str(error).splitlines()[0][:200]}); training without XLA.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            group = _Group(
+                models,
+                x,
+                y,
+                n,
+                val,
+                batch_size,
+                shuffle,
+                seeds,
+                rows,
+                keys,
+                chunk,
+                jit_compile=False,
+            )
+            out = group.run(*args)
         return np.swapaxes(out.numpy()[:count], 0, 1)  # (models, epochs, keys)
 
     last = _run_epochs(

@@ -653,3 +653,35 @@ def test_evaluate_splits_scores_train_and_test():
     assert scores["test"] == pytest.approx(expected)
     with pytest.raises(ValueError, match="'metric' parameter of evaluate_splits"):
         training.evaluate_splits(model, data, metric="mse")
+
+
+def test_fit_many_falls_back_without_xla(monkeypatch):
+    """A model XLA cannot compile still trains, with a warning that says so."""
+    import tensorflow as tf
+
+    real_group = training._Group
+
+    class NoXlaGroup(real_group):
+        def __init__(self, *args, jit_compile, **kwargs):
+            super().__init__(*args, jit_compile=jit_compile, **kwargs)
+            if jit_compile:
+
+                def refuse(*_):
+                    raise tf.errors.InvalidArgumentError(
+                        None, None, "tf2xla conversion failed"
+                    )
+
+                self.run = refuse
+
+    monkeypatch.setattr(training, "_Group", NoXlaGroup)
+    (x, y), val = _data("categorical")
+    model = _build_case("sgd-momentum")
+    with pytest.warns(RuntimeWarning, match="training without XLA"):
+        (history,) = fit_many(
+            [model], x, y, epochs=2, shuffle=False, validation_data=val, verbose=0
+        )
+    reference = _build_case("sgd-momentum")
+    expected = fit(
+        reference, x, y, epochs=2, shuffle=False, validation_data=val, verbose=0
+    )
+    _assert_same(reference, expected, model, history)
