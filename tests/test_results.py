@@ -130,7 +130,7 @@ def test_summarize_scores_errors(scores, message):
 
 
 def test_public_names():
-    assert set(results.__all__) == {"book_vs_ours", "summarize_scores"}
+    assert set(results.__all__) == {"book_vs_ours", "final_value", "summarize_scores"}
 
 
 def test_doctests():
