@@ -1232,6 +1232,29 @@ def _evaluate(model: keras.Model, x: Any, y: Any, prefix: str) -> dict[str, floa
     return out
 
 
+def _register_bitcast_converter() -> None:
+    """Teach tf.vectorized_map to batch ``tf.bitcast``.
+
+    Keras's ``ops.argmax`` (inside ``CategoricalAccuracy``) calls ``signbit``,
+    which bitcasts floats to integers. TensorFlow 2.21's ``vectorized_map`` has
+    no converter for Bitcast and falls back to a loop over the models, which
+    makes every softmax model in :func:`fit_many` pay per model. Bitcast acts
+    on each element (or on the last axis), so the stacked input converts as is.
+    """
+    from tensorflow.python.ops.parallel_for import pfor
+
+    if "Bitcast" in pfor._pfor_converter_registry:
+        return
+
+    @pfor.RegisterPFor("Bitcast")
+    def _convert_bitcast(pfor_input):  # noqa: ANN001, ANN202 (TensorFlow's API)
+        stacked = pfor_input.stacked_input(0)
+        return pfor.wrap(tf.bitcast(stacked, pfor_input.get_attr("type")), True)
+
+
+_register_bitcast_converter()
+
+
 class _QuietEngineNotes(logging.Filter):
     """Drop two TensorFlow notes that the engine's design makes meaningless.
 
