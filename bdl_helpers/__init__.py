@@ -26,6 +26,9 @@ from bdl_helpers import (
     grading,
 )
 from bdl_helpers.datasets import DATASET_DEFAULTS, Dataset, list_datasets, load_dataset
+from bdl_helpers.function_plots import plot_functions
+from bdl_helpers.gradient_noise import minibatch_gradient_cosines
+from bdl_helpers.histograms import plot_histograms
 from bdl_helpers.plots import (
     plot_dataset,
     plot_decision_boundary,
@@ -58,8 +61,11 @@ __all__ = [
     "grading",
     "list_datasets",
     "load_dataset",
+    "minibatch_gradient_cosines",
     "plot_dataset",
     "plot_decision_boundary",
+    "plot_functions",
+    "plot_histograms",
     "plot_learning_curve_grid",
     "plot_learning_curves",
     "plot_metric_by_setting",
