@@ -678,10 +678,23 @@ def test_fit_many_falls_back_without_xla(monkeypatch):
     model = _build_case("sgd-momentum")
     with pytest.warns(RuntimeWarning, match="training without XLA"):
         (history,) = fit_many(
-            [model], x, y, epochs=2, shuffle=False, validation_data=val, verbose=0
+            [model],
+            x,
+            y,
+            epochs=2,
+            shuffle=False,
+            validation_data=val,
+            verbose=0,
+            jit_compile=True,
         )
     reference = _build_case("sgd-momentum")
     expected = fit(
         reference, x, y, epochs=2, shuffle=False, validation_data=val, verbose=0
     )
     _assert_same(reference, expected, model, history)
+
+
+def test_fit_many_jit_compile_must_be_bool_or_auto():
+    (x, y), _ = _data("categorical")
+    with pytest.raises(ValueError, match="'jit_compile' parameter of fit_many"):
+        fit_many([_build_case("sgd-momentum")], x, y, epochs=1, jit_compile="yes")
