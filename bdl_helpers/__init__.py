@@ -16,7 +16,11 @@ Modules, lower ones never importing higher ones:
 - :mod:`~bdl_helpers.seeding`: :func:`set_seed`, one call for reproducible runs.
 - :mod:`~bdl_helpers.training`: the fast training engine (:func:`fit`,
   :func:`fit_many`, :func:`repeat`, :class:`CaptureWeights`).
-- :mod:`~bdl_helpers.plots`: learning curves, grids, box plots (matplotlib only).
+- :mod:`~bdl_helpers.plots`: learning curves, grids, box plots (matplotlib only);
+  :mod:`~bdl_helpers.function_plots` (curves y = f(x)) and
+  :mod:`~bdl_helpers.histograms` (one histogram per variable) beside it.
+- :mod:`~bdl_helpers.gradient_noise`: how closely minibatch gradients follow
+  the full-data gradient (the batch-size chapter).
 - :mod:`~bdl_helpers.results`: the "book beside ours" table.
 - :mod:`~bdl_helpers.grading`: checks for the nbgrader exercises.
 """
