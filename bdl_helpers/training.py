@@ -1031,20 +1031,24 @@ def fit_many(
         needed |= _plan_chunks(epochs, cbs, _MAX_CHUNK)[0]
     chunk = max(1, min(_MAX_CHUNK, epochs))
     keys = list(models[0].get_metrics_result().keys())
-    group = _Group(
-        models,
-        x,
-        y,
-        n,
-        val,
-        batch_size,
-        shuffle,
-        seeds,
-        rows,
-        keys,
-        chunk,
-        jit_compile=jit_compile,
-    )
+
+    def make_group(xla: bool) -> _Group:
+        return _Group(
+            models,
+            x,
+            y,
+            n,
+            val,
+            batch_size,
+            shuffle,
+            seeds,
+            rows,
+            keys,
+            chunk,
+            jit_compile=xla,
+        )
+
+    group = make_group(jit_compile)
 
     def run_chunk(start: int, count: int) -> np.ndarray:
         nonlocal group
@@ -1061,20 +1065,7 @@ def fit_many(
                 RuntimeWarning,
                 stacklevel=2,
             )
-            group = _Group(
-                models,
-                x,
-                y,
-                n,
-                val,
-                batch_size,
-                shuffle,
-                seeds,
-                rows,
-                keys,
-                chunk,
-                jit_compile=False,
-            )
+            group = make_group(False)
             out = group.run(*args)
         return np.swapaxes(out.numpy()[:count], 0, 1)  # (models, epochs, keys)
 
