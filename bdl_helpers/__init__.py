@@ -15,7 +15,8 @@ Modules, lower ones never importing higher ones:
 - :mod:`~bdl_helpers.datasets`: the book's synthetic problems (NumPy only).
 - :mod:`~bdl_helpers.seeding`: :func:`set_seed`, one call for reproducible runs.
 - :mod:`~bdl_helpers.training`: the fast training engine (:func:`fit`,
-  :func:`fit_many`, :func:`repeat`, :class:`CaptureWeights`).
+  :func:`fit_many`, :func:`repeat`, :class:`CaptureWeights`,
+  :func:`score_models`, :func:`predict_many`).
 - :mod:`~bdl_helpers.plots`: learning curves, grids, box plots (matplotlib only);
   :mod:`~bdl_helpers.function_plots` (curves y = f(x)) and
   :mod:`~bdl_helpers.histograms` (one histogram per variable) beside it.
@@ -49,7 +50,9 @@ from bdl_helpers.training import (
     evaluate_splits,
     fit,
     fit_many,
+    predict_many,
     repeat,
+    score_models,
 )
 
 __all__ = [
@@ -74,7 +77,9 @@ __all__ = [
     "plot_learning_curves",
     "plot_metric_by_setting",
     "plot_score_boxplot",
+    "predict_many",
     "repeat",
+    "score_models",
     "set_seed",
     "summarize_scores",
 ]

@@ -8,7 +8,17 @@ Runs in one process, on the book's settings:
 2. 30 repeats of it through ``bdl_helpers.repeat``, against 30 sequential
    ``model.fit`` runs (timed as one run of step 1, times 30: said so below);
 3. the 500-row blobs model (2 -> 50 ReLU -> 3 softmax, SGD with momentum) at
-   batch sizes 32 and 1.
+   batch sizes 32 and 1;
+4. random layers: the chapter-16 dropout listing (circles, 30 rows, 4,000
+   epochs, 30 repeats) with Dropout(0.4) and with GaussianNoise(0.1), against
+   the same repeat without them;
+5. a 10-member bagging ensemble (bootstrap rows per member, one graph)
+   against 10 separate ``bdl.fit`` runs;
+6. snapshots: 1,000 epochs capturing the last 50 epochs' weights in the loop,
+   against the same run without capturing;
+7. the cost of a second call: ``bdl.fit`` of a small model again (the same
+   model, and a newly built one), beyond its training steps;
+8. the ``jit_compile="auto"`` rule: XLA against no XLA at a few sizes.
 
 Every figure includes tracing and compilation. The last line is the speedup on
 the single circles model. Run it with ``make benchmark`` (not part of CI)::
@@ -79,6 +89,7 @@ def main() -> None:
     epochs = 4000
     keras_epochs = epochs // 10 if args.quick else epochs
     circles = bdl.load_dataset("circles", n_samples=100, n_train=30)
+    blobs = bdl.load_dataset("blobs", one_hot=True)
 
     print("1. Circles listing: 500 ReLU units, Adam, 30 rows, validation every epoch")
     bdl.set_seed(1)
@@ -144,7 +155,6 @@ def main() -> None:
     print(f"   speedup per model: {sequential_seconds / repeat_seconds:.0f}x")
 
     print("3. Blobs, 500 rows: time per optimizer step")
-    blobs = bdl.load_dataset("blobs", one_hot=True)
     for batch_size, keras_epochs_blobs, our_epochs in ((32, 20, 200), (1, 2, 20)):
         steps = int(np.ceil(500 / batch_size))
         bdl.set_seed(1)
@@ -175,7 +185,160 @@ def main() -> None:
             f"({our_epochs} epochs): {keras_step / our_step:.0f}x"
         )
 
+    random_layers(circles, epochs, keras_seconds)
+    bagging(blobs)
+    snapshots(blobs)
+    second_call(blobs)
+    auto_rule(circles, blobs)
+
     print(f"engine speedup over model.fit: {single_speedup:.0f}x")
+
+
+def circles_with(layer_factory) -> keras.Model:
+    """The circles listing with one more layer after the hidden one."""
+    model = keras.Sequential(
+        [
+            keras.Input((2,)),
+            keras.layers.Dense(500, activation="relu"),
+            *([layer_factory()] if layer_factory else []),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model
+
+
+def random_layers(circles, epochs: int, keras_seconds: float) -> None:
+    print("4. Random layers: 30 repeats of the chapter-16 listing, 4,000 epochs")
+    variants = {
+        "plain": None,
+        "Dropout(0.4)": lambda: keras.layers.Dropout(0.4),
+        "GaussianNoise(0.1)": lambda: keras.layers.GaussianNoise(0.1),
+    }
+    plain = None
+    for name, factory in variants.items():
+        result, seconds = timed(
+            bdl.repeat,
+            lambda f=factory: circles_with(f),
+            30,
+            *circles.train,
+            epochs=epochs,
+            validation_data=circles.test,
+            verbose=0,
+        )
+        plain = plain or seconds
+        print(
+            f"   {name:<19} {seconds:7.2f} s = {seconds / plain:4.2f}x plain, "
+            f"{30 * keras_seconds / seconds:5.0f}x 30 model.fit runs; test accuracy "
+            f"{result.scores['test_accuracy'].mean():.3f}"
+        )
+
+
+def bagging(blobs) -> None:
+    print("5. Bagging: 10 members on bootstrap samples of 500 blobs rows, 200 epochs")
+    rows = np.random.default_rng(0).integers(0, 500, size=(10, 500))
+    models = [blobs_model() for _ in range(10)]
+    _, together = timed(
+        bdl.fit_many, models, *blobs.train, epochs=200, rows=rows, seed=0, verbose=0
+    )
+    start = time.perf_counter()
+    for i in range(10):
+        bdl.fit(
+            blobs_model(),
+            blobs.x_train[rows[i]],
+            blobs.y_train[rows[i]],
+            epochs=200,
+            seed=i,
+            verbose=0,
+        )
+    apart = time.perf_counter() - start
+    print(
+        f"   fit_many(rows=...): {together:6.2f} s; 10 x bdl.fit: {apart:6.2f} s "
+        f"({apart / together:.1f}x)"
+    )
+
+
+def snapshots(blobs) -> None:
+    print("6. Snapshots: 1,000 epochs, the last 50 epochs' weights captured")
+    for label, callbacks in (
+        ("no capture", []),
+        ("capture 50", [bdl.CaptureWeights(range(950, 1000))]),
+    ):
+        model = blobs_model()
+        _, seconds = timed(
+            bdl.fit,
+            model,
+            *blobs.train,
+            epochs=1000,
+            callbacks=callbacks,
+            seed=1,
+            verbose=0,
+        )
+        size = sum(w.nbytes for w in model.get_weights()) * (50 if callbacks else 0)
+        print(f"   {label:<11} {seconds:6.2f} s (buffer {size / 1024:.0f} KiB)")
+
+
+def second_call(blobs) -> None:
+    print("7. Second call: bdl.fit of the blobs model for 1 epoch (16 steps)")
+    model = blobs_model()
+    bdl.fit(model, *blobs.train, epochs=1, validation_data=blobs.test, verbose=0)
+    _, ten = timed(
+        bdl.fit, model, *blobs.train, epochs=11, validation_data=blobs.test, verbose=0
+    )
+    for label, make in (("same model", lambda: model), ("new model", blobs_model)):
+        times = []
+        for _ in range(5):
+            target = make()
+            _, seconds = timed(
+                bdl.fit,
+                target,
+                *blobs.train,
+                epochs=1,
+                validation_data=blobs.test,
+                verbose=0,
+            )
+            times.append(seconds)
+        per_epoch = (ten - min(times)) / 10
+        overhead = min(times) - per_epoch
+        print(
+            f"   {label:<10} {min(times) * 1e3:6.1f} ms per call, of which "
+            f"{overhead * 1e3:5.1f} ms overhead beyond the epoch's steps"
+        )
+
+
+def auto_rule(circles, blobs) -> None:
+    print(
+        "8. jit_compile: XLA against no XLA (model-steps = models x epochs x batches)"
+    )
+    cases = (
+        ("1 circles model, 4,000 epochs", 1, circles, circles_model, 4000),
+        ("10 blobs models, 200 epochs x 16", 10, blobs, blobs_model, 200),
+        ("10 circles models, 4,000 epochs", 10, circles, circles_model, 4000),
+        ("30 circles models, 4,000 epochs", 30, circles, circles_model, 4000),
+    )
+    for label, n, data, build, epochs in cases:
+        seconds = {}
+        for jit in (False, True):
+            bdl.training.clear_cache()
+            models = [build() for _ in range(n)]
+            _, seconds[jit] = timed(
+                bdl.fit_many,
+                models,
+                *data.train,
+                epochs=epochs,
+                validation_data=data.test,
+                seed=0,
+                verbose=0,
+                jit_compile=jit,
+            )
+        steps = n * epochs * int(np.ceil(len(data.x_train) / 32))
+        auto = steps >= bdl.training.fitting.XLA_MIN_MODEL_STEPS
+        best = seconds[True] < seconds[False]
+        print(
+            f"   {label:<34} {steps:>7} model-steps: no XLA {seconds[False]:6.2f} s, "
+            f"XLA {seconds[True]:6.2f} s; auto picks {'XLA' if auto else 'no XLA'}"
+            f"{'' if auto == best else ' (not the faster one)'}"
+        )
 
 
 if __name__ == "__main__":

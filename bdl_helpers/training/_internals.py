@@ -1,0 +1,193 @@
+"""Every use of Keras and TensorFlow internals by the engine, in one place.
+
+Keras 3 has public APIs for everything the engine does except the few below.
+Each is wrapped here with a comment saying why the engine needs it, and
+:func:`missing_internals` lists any that the installed Keras or TensorFlow
+lacks, so that an upgrade fails one test with a message that names the
+internal instead of failing deep inside a traced graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
+
+import keras
+import tensorflow as tf
+
+# The methods of Keras's backend-neutral optimizer that write through a
+# StatelessScope (the TensorFlow optimizer's own write to tf.Variable directly).
+_NEUTRAL_OPTIMIZER_METHODS = (
+    "assign",
+    "assign_add",
+    "assign_sub",
+    "_apply_weight_decay",
+    "_backend_update_step",
+    "stateless_apply",
+)
+
+
+def missing_internals() -> list[str]:
+    """The internals the engine needs that this Keras/TensorFlow does not have.
+
+    Returns
+    -------
+    missing : list of str
+        Dotted names; empty when everything is there.
+
+    Examples
+    --------
+    >>> from bdl_helpers.training._internals import missing_internals
+    >>> missing_internals()
+    []
+    """
+    from keras.src.optimizers import base_optimizer
+
+    missing = []
+    checks = {
+        "keras.Model._symbolic_build": hasattr(keras.Model, "_symbolic_build"),
+        "keras.Model._compile_loss": hasattr(keras.Model, "_compile_loss")
+        or "_compile_loss" in vars(_compiled_model()),
+        "keras.Optimizer._var_key": hasattr(keras.optimizers.SGD(), "_var_key"),
+        "keras.Optimizer._learning_rate": hasattr(
+            keras.optimizers.SGD(), "_learning_rate"
+        ),
+    }
+    for name in _NEUTRAL_OPTIMIZER_METHODS:
+        checks[f"keras.src.optimizers.base_optimizer.BaseOptimizer.{name}"] = hasattr(
+            base_optimizer.BaseOptimizer, name
+        )
+    layer = keras.layers.Dense(1)
+    checks["keras.layers.Layer._losses_override"] = hasattr(layer, "_losses_override")
+    checks["keras.layers.Layer._call_has_training_arg"] = hasattr(
+        layer, "_call_has_training_arg"
+    )
+    checks["keras.Model._loss_tracker"] = hasattr(_compiled_model(), "_loss_tracker")
+    try:
+        from tensorflow.python.ops.parallel_for import pfor
+
+        checks["tensorflow...pfor.RegisterPFor"] = hasattr(pfor, "RegisterPFor")
+        checks["tensorflow...pfor._pfor_converter_registry"] = hasattr(
+            pfor, "_pfor_converter_registry"
+        )
+    except ImportError:
+        checks["tensorflow.python.ops.parallel_for.pfor"] = False
+    missing.extend(name for name, ok in checks.items() if not ok)
+    return missing
+
+
+def _compiled_model() -> keras.Model:
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(loss="mse", metrics=["mae"])
+    return model
+
+
+def symbolic_build(model: keras.Model, batch: Any) -> None:
+    """Create the model's, metrics' and optimizer's variables, as fit does.
+
+    ``model.fit`` builds everything with ``_symbolic_build`` before tracing its
+    step; the engine needs the same variables to exist before it stacks them.
+    """
+    parts = (getattr(model, "_compile_metrics", None), model._compile_loss)
+    if (
+        model.built
+        and model.optimizer.built
+        and all(p is None or p.built for p in parts)
+    ):
+        return  # built by an earlier call: a second fit costs no symbolic pass
+    model._symbolic_build(data_batch=batch)
+
+
+def call_kwargs(model: keras.Model, training: bool) -> dict:
+    """``{"training": ...}`` if the model's ``call`` takes it (as Keras checks)."""
+    return {"training": training} if model._call_has_training_arg else {}
+
+
+@contextmanager
+def losses_override(model: keras.Model, losses: list) -> Iterator[None]:
+    """Make ``model.losses`` return the losses of a ``stateless_call``.
+
+    Keras's JAX trainer does the same: ``stateless_compute_loss`` adds
+    ``model.losses`` (the regularization penalties), which must be the values
+    computed in this step, not the layers' eager ones.
+    """
+    if not losses:
+        yield
+        return
+    model._losses_override.clear()
+    model._losses_override = losses
+    try:
+        yield
+    finally:
+        model._losses_override.clear()
+
+
+def loss_tracker(model: keras.Model) -> keras.metrics.Mean:
+    """The ``Mean`` that gives the history its ``loss`` (updated per batch)."""
+    return model._loss_tracker
+
+
+def has_schedule(optimizer: keras.optimizers.Optimizer) -> bool:
+    """True if the learning rate is a schedule (part of the graph), not a variable."""
+    return isinstance(
+        optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule
+    )
+
+
+@contextmanager
+def stateless_optimizer(optimizer: keras.optimizers.Optimizer):
+    """Let a TensorFlow-backend optimizer run Keras's stateless ``apply``.
+
+    Keras's TensorFlow optimizer writes to its ``tf.Variable`` directly (for
+    ``tf.distribute``), which bypasses ``StatelessScope``. Inside this block
+    it uses the backend-neutral methods of ``BaseOptimizer`` instead, which
+    write through the scope, as under the JAX backend. Yields the optimizer's
+    ``stateless_apply(optimizer_variables, grads, trainable_variables)``.
+    """
+    from keras.src.optimizers import base_optimizer
+
+    base = base_optimizer.BaseOptimizer
+    tf_var_key = type(optimizer)._var_key
+
+    def var_key(variable: Any) -> Any:
+        # Key by the underlying tf.Variable, not by its value in the scope.
+        if isinstance(variable, keras.Variable):
+            variable = variable._value
+        return tf_var_key(optimizer, variable)
+
+    patched = {
+        name: getattr(base, name).__get__(optimizer)
+        for name in _NEUTRAL_OPTIMIZER_METHODS[:-1]
+    }
+    patched["_var_key"] = var_key
+    for name, method in patched.items():
+        setattr(optimizer, name, method)
+    try:
+        yield base.stateless_apply.__get__(optimizer)
+    finally:
+        for name in patched:
+            delattr(optimizer, name)
+
+
+def register_bitcast_converter() -> None:
+    """Teach ``tf.vectorized_map`` to batch ``tf.bitcast`` (idempotent).
+
+    Keras's ``ops.argmax`` (inside ``CategoricalAccuracy``) calls ``signbit``,
+    which bitcasts floats to integers. TensorFlow's ``vectorized_map`` has no
+    converter for Bitcast and falls back to a loop over the models, which
+    makes every softmax model pay per model. Bitcast acts on each element (or
+    on the last axis), so the stacked input converts as is. Uses TensorFlow's
+    private ``pfor.RegisterPFor``: there is no public way to add a converter.
+    """
+    from tensorflow.python.ops.parallel_for import pfor
+
+    if "Bitcast" in pfor._pfor_converter_registry:
+        return
+
+    @pfor.RegisterPFor("Bitcast")
+    def _convert_bitcast(pfor_input):  # noqa: ANN001, ANN202 (TensorFlow's API)
+        stacked = pfor_input.stacked_input(0)
+        return pfor.wrap(tf.bitcast(stacked, pfor_input.get_attr("type")), True)

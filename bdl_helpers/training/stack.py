@@ -1,0 +1,475 @@
+"""Several models of one architecture as one stacked state, and the compiled
+programs that train, evaluate and predict on it.
+
+A *program* is a ``tf.function`` built for one architecture (see
+:func:`signature`), one data layout and one set of loop settings. It takes the
+models' state (weights, optimizer state, metric state) and the data as
+arguments and returns the new state, so it holds nothing of any particular
+model: programs are cached, and a second call with the same architecture, data
+shapes and settings reuses the compiled loop instead of tracing a new one,
+even for a newly built model. Learning rates live in the optimizer's state, so
+changing them needs no new trace either.
+
+The step inside is Keras's stateless training step (``stateless_call``,
+``stateless_compute_loss``, the optimizer's ``stateless_apply``, the metrics
+in a ``StatelessScope``): the one Keras's JAX trainer runs. Several models are
+trained at once with ``tf.vectorized_map`` over the stacked state.
+"""
+
+from __future__ import annotations
+
+import types
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
+from bdl_helpers.training import _internals
+from bdl_helpers.training.data import as_float, epoch_orders, take
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+# Epochs per compiled call when no callback needs the weights every epoch:
+# long enough that call overhead vanishes, short enough for a live progress
+# bar. Fixed, so that runs of any length share one compiled loop.
+CHUNK = 250
+
+# Rows per call when predicting or scoring large data (a 50,000-row holdout).
+PREDICT_ROWS = 8192
+
+# The models' state, in four parts that the programs take and return.
+PARTS: tuple[Callable[[keras.Model], list], ...] = (
+    lambda m: m.trainable_variables,
+    lambda m: m.non_trainable_variables,
+    lambda m: m.optimizer.variables,
+    lambda m: m.metrics_variables,
+)
+
+_MAX_PROGRAMS = 48
+_programs: OrderedDict[tuple, Any] = OrderedDict()
+
+
+def clear_cache() -> None:
+    """Forget every compiled program (they are rebuilt on the next call)."""
+    _programs.clear()
+
+
+# --------------------------------------------------------------------------
+# State
+# --------------------------------------------------------------------------
+
+
+def stack_state(models: Sequence[keras.Model], parts: Sequence[int] = (0, 1, 2, 3)):
+    """The chosen parts of the models' state, each variable stacked over models."""
+    return [
+        [
+            tf.stack([tf.convert_to_tensor(v) for v in per_var])
+            for per_var in zip(*[PARTS[p](m) for m in models], strict=True)
+        ]
+        for p in parts
+    ]
+
+
+def unstack_state(models: Sequence[keras.Model], state, parts=(0, 1, 2, 3)) -> None:
+    """Write a stacked state back into the models' variables."""
+    for p, stacked in zip(parts, state, strict=True):
+        for j, big in enumerate(stacked):
+            for model, value in zip(models, tf.unstack(big), strict=True):
+                PARTS[p](model)[j].assign(value)
+
+
+def weight_positions(model: keras.Model) -> list[tuple[int, int]]:
+    """Where each of ``model.weights`` sits in the state: (part, index).
+
+    ``model.get_weights()`` lists trainable and non-trainable weights in layer
+    order; the state keeps them in two parts. Captured weights are returned in
+    ``get_weights()`` order.
+    """
+    where = {}
+    for p in (0, 1):
+        for j, v in enumerate(PARTS[p](model)):
+            where[id(v)] = (p, j)
+    return [where[id(v)] for v in model.weights]
+
+
+# --------------------------------------------------------------------------
+# What must agree between models that share a program
+# --------------------------------------------------------------------------
+
+
+def _user_callables(obj: Any) -> list:
+    """Functions defined outside Keras that a layer or model calls.
+
+    Configs name a custom activation or loss by its name only; a notebook that
+    redefines it must not reuse a loop traced with the old one.
+    """
+    found = []
+    for value in vars(obj).values():
+        if isinstance(value, types.FunctionType) and not value.__module__.startswith(
+            ("keras", "tensorflow")
+        ):
+            found.append(value)
+    return found
+
+
+def _clean(config: Any, names: dict[str, int]) -> Any:
+    """A config without names, seeds and initializers; layer names as indices."""
+    if isinstance(config, dict):
+        return {
+            k: _clean(v, names)
+            for k, v in config.items()
+            if k not in ("name", "seed") and not k.endswith("initializer")
+        }
+    if isinstance(config, (list, tuple)):
+        return [_clean(v, names) for v in config]
+    if isinstance(config, str) and config in names:
+        return f"#{names[config]}"
+    return config
+
+
+def signature(model: keras.Model) -> tuple:
+    """What must agree between models trained in one program (hashable).
+
+    Layers (their classes, configs without names, seeds and initializers, and
+    wiring), variable shapes, the optimizer's class and settings other than a
+    learning rate held in a variable, the loss and the metrics. Models that
+    agree on all of it can be trained together and can reuse each other's
+    compiled loops.
+    """
+    names = {layer.name: i for i, layer in enumerate(model.layers)}
+    try:
+        model_config = repr(_clean(model.get_config(), names))
+    except NotImplementedError:
+        model_config = id(model)  # a subclassed model: reuse its own loops only
+    optimizer = getattr(model, "optimizer", None)  # None: built, not compiled
+    optimizer_config = dict(optimizer.get_config()) if optimizer else {}
+    optimizer_config.pop("name", None)
+    if optimizer and not _internals.has_schedule(optimizer):
+        optimizer_config.pop("learning_rate", None)  # a variable: may differ
+    compile_config = {
+        k: v for k, v in (model.get_compile_config() or {}).items() if k != "optimizer"
+    }
+    user = [f for layer in model.layers for f in _user_callables(layer)]
+    user += [loss for loss in tf.nest.flatten(model.loss) if isinstance(loss, Callable)]
+    return (
+        type(model),
+        tuple(type(layer) for layer in model.layers),
+        model_config,
+        tuple((tuple(v.shape), v.dtype) for v in model.trainable_variables),
+        tuple((tuple(v.shape), v.dtype) for v in model.non_trainable_variables),
+        type(optimizer),
+        repr(sorted(optimizer_config.items())),
+        repr(compile_config),
+        tuple(user),
+        type(model).train_step,
+    )
+
+
+def spec(data: Any) -> tuple:
+    """Shapes and dtypes of a structure of tensors (a hashable cache key)."""
+    if data is None:
+        return (None,)
+    flat = tf.nest.flatten(data)
+    structure = repr(tf.nest.map_structure(lambda _: 0, data))
+    return (structure, tuple((tuple(t.shape), t.dtype.name) for t in flat))
+
+
+def _cached(key: tuple, build: Callable[[], Any]) -> Any:
+    program = _programs.get(key)
+    if program is None:
+        program = build()
+        _programs[key] = program
+        while len(_programs) > _MAX_PROGRAMS:
+            _programs.popitem(last=False)
+    else:
+        _programs.move_to_end(key)
+    return program
+
+
+def replace_cached(key: tuple, program: Any) -> None:
+    """Store ``program`` under ``key`` (the no-XLA twin of one XLA rejected)."""
+    _programs[key] = program
+
+
+# --------------------------------------------------------------------------
+# The stateless pieces, shared by every program of one template model
+# --------------------------------------------------------------------------
+
+
+class _Steps:
+    """Keras's stateless forward pass, loss, metrics and update for a template."""
+
+    def __init__(self, template: keras.Model) -> None:
+        self.template = template
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.template.get_metrics_result().keys())
+
+    @property
+    def metric_vars(self) -> list:
+        return self.template.metrics_variables
+
+    def forward(self, tv, ntv, mv, xb, yb, training: bool):
+        model = self.template
+        y_pred, ntv, losses = model.stateless_call(
+            tv, ntv, xb, return_losses=True, **_internals.call_kwargs(model, training)
+        )
+        with _internals.losses_override(model, losses):
+            loss, (_, ntv, mv) = model.stateless_compute_loss(
+                tv, ntv, mv, x=xb, y=yb, y_pred=y_pred, training=training
+            )
+        return loss, y_pred, ntv, mv
+
+    def update_metrics(self, mv, loss, xb, yb, y_pred):
+        model = self.template
+        with keras.StatelessScope(
+            state_mapping=list(zip(self.metric_vars, mv, strict=True))
+        ) as scope:
+            batch = tf.shape(tf.nest.flatten(xb)[0])[0]
+            _internals.loss_tracker(model).update_state(loss, sample_weight=batch)
+            model.compute_metrics(xb, yb, y_pred, None)
+        new = []
+        for v in self.metric_vars:
+            value = scope.get_current_value(v)
+            new.append(v.value if value is None else value)
+        return new
+
+    def metrics_row(self, mv) -> tf.Tensor:
+        with keras.StatelessScope(
+            state_mapping=list(zip(self.metric_vars, mv, strict=True))
+        ):
+            results = self.template.get_metrics_result()
+        return tf.stack([as_float(results[k]) for k in self.keys])
+
+    def train_step(self, state, xb, yb):
+        tv, ntv, ov, mv = state
+        with tf.GradientTape() as tape:
+            tape.watch(tv)
+            loss, y_pred, ntv, mv = self.forward(tv, ntv, mv, xb, yb, True)
+            scaled = self.template.optimizer.scale_loss(loss)
+        grads = tape.gradient(scaled, tv)
+        with _internals.stateless_optimizer(self.template.optimizer) as apply:
+            tv, ov = apply(ov, grads, tv)
+        mv = self.update_metrics(mv, loss, xb, yb, y_pred)
+        return [tv, ntv, ov, mv]
+
+    def score(self, tv, ntv, mv, xv, yv) -> tf.Tensor:
+        """Loss and metrics on one dataset, from fresh metric state."""
+        mv = [tf.zeros_like(v) for v in mv]
+        loss, y_pred, _, mv = self.forward(tv, ntv, mv, xv, yv, False)
+        mv = self.update_metrics(mv, loss, xv, yv, y_pred)
+        return self.metrics_row(mv)
+
+    def predict(self, tv, ntv, xv):
+        model = self.template
+        y_pred, _ = model.stateless_call(
+            tv, ntv, xv, **_internals.call_kwargs(model, False)
+        )
+        return y_pred
+
+
+def _vmap(n_models: int, fn: Callable, args: Any) -> Any:
+    """``fn`` applied to each model's slice of ``args``, stacked again.
+
+    One model needs no vectorization: its slice runs as is.
+    """
+    if n_models == 1:
+        out = fn(*tf.nest.map_structure(lambda t: t[0], args))
+        return tf.nest.map_structure(lambda t: t[None], out)
+    return tf.vectorized_map(lambda a: fn(*a), args)
+
+
+def _capture(captures: list, current: list, slot: tf.Tensor) -> list:
+    """Write the current weights into the capture buffers at ``slot`` (if >= 0)."""
+
+    def write():
+        return [
+            tf.tensor_scatter_nd_update(c, [[slot]], v[None])
+            for c, v in zip(captures, current, strict=True)
+        ]
+
+    return tf.cond(slot >= 0, write, lambda: list(captures))
+
+
+def _where(active: tf.Tensor, new: tf.Tensor, old: tf.Tensor) -> tf.Tensor:
+    mask = tf.reshape(active, [-1] + [1] * (len(new.shape) - 1))
+    return tf.where(mask, new, old)
+
+
+# --------------------------------------------------------------------------
+# Programs
+# --------------------------------------------------------------------------
+
+
+def train_program(
+    template: keras.Model,
+    *,
+    n_models: int,
+    x: Any,
+    y: Any,
+    n_rows: int,
+    batch_size: int,
+    shuffle: bool,
+    val: Any,
+    val_per_model: bool,
+    n_slots: int,
+    jit_compile: bool,
+) -> Callable:
+    """The compiled loop that trains ``n_models`` stacked models for a chunk.
+
+    ``run(state, x, y, val, rows, val_rows, seeds, active, slots, captures,
+    start, count)`` trains ``count <= CHUNK`` epochs from epoch ``start`` and
+    returns ``(state, logs, captures)``: the new state, the epochs' logs of
+    shape (CHUNK, n_models, n_keys), and the capture buffers with the weights
+    of every epoch whose ``slots`` entry is >= 0 written at that slot.
+    Models whose ``active`` entry is False keep their state.
+    """
+    key = (
+        signature(template),
+        "train",
+        n_models,
+        spec(x),
+        spec(y),
+        n_rows,
+        batch_size,
+        shuffle,
+        spec(val),
+        val_per_model,
+        n_slots,
+        jit_compile,
+    )
+    return _cached(
+        key,
+        lambda: _build_train(
+            template,
+            n_models,
+            n_rows,
+            batch_size,
+            shuffle,
+            val is not None,
+            val_per_model,
+            n_slots,
+            jit_compile,
+        ),
+    ), key
+
+
+def _build_train(
+    template,
+    n_models,
+    n_rows,
+    batch_size,
+    shuffle,
+    with_val,
+    val_per_model,
+    n_slots,
+    jit_compile,
+):
+    steps = _Steps(template)
+    width = len(steps.keys) * (2 if with_val else 1)
+    n_full, rest = divmod(n_rows, batch_size)
+    positions = weight_positions(template)
+
+    def run(
+        state, x, y, val, rows, val_rows, seeds, active, slots, captures, start, count
+    ):
+        def step(s, orders, begin, size):
+            idx = tf.slice(orders, [0, begin], [n_models, size])
+            xb, yb = take((x, y), idx)
+            return _vmap(n_models, steps.train_step, (s, xb, yb))
+
+        def validate(tv, ntv, mv):
+            if val_per_model:
+                xv, yv = take(val, val_rows)
+                return _vmap(n_models, steps.score, (tv, ntv, mv, xv, yv))
+            return _vmap(
+                n_models, lambda a, b, c: steps.score(a, b, c, *val), (tv, ntv, mv)
+            )
+
+        out = tf.TensorArray(tf.float32, size=CHUNK, element_shape=[n_models, width])
+        for i in tf.range(count):
+            epoch = start + i
+            orders = tf.gather(
+                rows, epoch_orders(n_rows, seeds, epoch, shuffle), batch_dims=1
+            )
+            s = [state[0], state[1], state[2], [tf.zeros_like(v) for v in state[3]]]
+            if n_full:  # a Python test: XLA compiles even a loop that never runs
+                for b in tf.range(n_full):
+                    s = step(s, orders, b * batch_size, batch_size)
+            if rest:
+                s = step(s, orders, n_full * batch_size, rest)
+            row = _vmap(n_models, steps.metrics_row, (s[3],))
+            if with_val:
+                row = tf.concat([row, validate(s[0], s[1], s[3])], axis=1)
+            out = out.write(i, row)
+            state = [
+                [_where(active, new, old) for new, old in zip(ns, os, strict=True)]
+                for ns, os in zip(s, state, strict=True)
+            ]
+            if n_slots:
+                current = [state[p][j] for p, j in positions]
+                captures = _capture(captures, current, slots[i])
+        return state, out.stack(), captures
+
+    return tf.function(run, jit_compile=jit_compile)
+
+
+def score_program(template: keras.Model, n_models: int, x: Any, y: Any) -> Callable:
+    """``run(tv, ntv, mv, x, y)``: loss and metrics of each model, (n_models, keys)."""
+    key = (signature(template), "score", n_models, spec(x), spec(y))
+
+    def build():
+        steps = _Steps(template)
+
+        def run(tv, ntv, mv, x, y):
+            return _vmap(
+                n_models, lambda a, b, c: steps.score(a, b, c, x, y), (tv, ntv, mv)
+            )
+
+        return tf.function(run)
+
+    return _cached(key, build)
+
+
+def predict_program(template: keras.Model, n_models: int, x: Any) -> Callable:
+    """``run(tv, ntv, x)``: each model's predictions, stacked over models."""
+    key = (signature(template), "predict", n_models, spec(x))
+
+    def build():
+        steps = _Steps(template)
+
+        def run(tv, ntv, x):
+            return _vmap(n_models, lambda a, b: steps.predict(a, b, x), (tv, ntv))
+
+        return tf.function(run)
+
+    return _cached(key, build)
+
+
+def predict_stacked(template: keras.Model, tv, ntv, x: Any) -> np.ndarray:
+    """Predictions of stacked weight sets on ``x``, in slices of rows.
+
+    Every slice is padded to the same number of rows, so one compiled program
+    serves data of any length. Returns an array (n_sets, n_rows, ...).
+    """
+    n_sets = int(tv[0].shape[0]) if tv else int(ntv[0].shape[0])
+    n = int(tf.nest.flatten(x)[0].shape[0])
+    size = min(n, PREDICT_ROWS)
+    program = None
+    parts = []
+    for begin in range(0, n, size):
+        piece = tf.nest.map_structure(lambda t, b=begin: t[b : b + size], x)
+        short = size - int(tf.nest.flatten(piece)[0].shape[0])
+        if short:  # repeat the last row: every slice has the same shape
+            piece = tf.nest.map_structure(
+                lambda t, k=short: tf.concat([t, tf.repeat(t[-1:], k, axis=0)], 0),
+                piece,
+            )
+        if program is None:
+            program = predict_program(template, n_sets, piece)
+        out = program(tv, ntv, piece).numpy()
+        parts.append(out[:, : size - short])
+    return np.concatenate(parts, axis=1)

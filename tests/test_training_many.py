@@ -1,0 +1,321 @@
+"""Engine 2: per-model rows, in-loop snapshots, many-weight-set prediction,
+per-member callbacks, cached programs, and the family's shared behaviour.
+
+Each capability is checked against what the model's own ``model.fit`` (or
+``fit``, itself checked against ``model.fit`` in test_training.py) gives.
+"""
+
+from __future__ import annotations
+
+import random
+
+import bdl_helpers  # noqa: F401  (quiet TensorFlow before it loads)
+from bdl_helpers.training import (
+    CaptureWeights,
+    fit,
+    fit_many,
+    predict_many,
+    repeat,
+    score_models,
+    stack,
+)
+from bdl_helpers.training._internals import missing_internals
+
+import keras
+import numpy as np
+import pytest
+
+N = 60
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(N + 40, 2)).astype("float32")
+    y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype("float32")
+    return (x[:N], y[:N]), (x[N:], y[N:])
+
+
+def _build(seed: int = 1, lr: float = 0.05, dropout: float = 0.0):
+    keras.utils.set_random_seed(seed)
+    layers = [keras.Input((2,)), keras.layers.Dense(8, activation="relu")]
+    if dropout:
+        layers.append(keras.layers.Dropout(dropout))
+    model = keras.Sequential([*layers, keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(
+        loss="binary_crossentropy",
+        optimizer=keras.optimizers.SGD(lr, momentum=0.9),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def _close(ours, theirs, atol=1e-5):
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=atol)
+
+
+def test_internals_the_engine_needs_are_present():
+    missing = missing_internals()
+    assert not missing, (
+        "The installed Keras/TensorFlow lacks internals the engine uses: "
+        f"{missing}. See bdl_helpers/training/_internals.py and pin a tested "
+        "version (pyproject.toml)."
+    )
+
+
+def test_bagged_member_equals_model_fit_on_its_bootstrap_rows():
+    (x, y), val = _data()
+    rng = np.random.default_rng(3)
+    rows = rng.integers(0, N, size=(3, N))  # three bootstrap samples
+    models = [_build(seed) for seed in (1, 2, 3)]
+    histories = fit_many(
+        models,
+        x,
+        y,
+        epochs=4,
+        shuffle=False,
+        rows=rows,
+        validation_data=val,
+        verbose=0,
+    )
+    for i, seed in enumerate((1, 2, 3)):
+        reference = _build(seed)
+        expected = reference.fit(
+            x[rows[i]],
+            y[rows[i]],
+            epochs=4,
+            batch_size=32,
+            shuffle=False,
+            validation_data=val,
+            verbose=0,
+        )
+        _close(models[i].get_weights(), reference.get_weights())
+        for key, values in expected.history.items():
+            np.testing.assert_allclose(
+                histories[i].history[key], values, rtol=1e-4, atol=1e-5
+            )
+
+
+def test_validation_rows_score_each_model_on_its_own_fold():
+    (x, y), _ = _data()
+    folds = np.arange(N).reshape(3, N // 3)
+    train_rows = np.stack([np.setdiff1d(np.arange(N), f) for f in folds])
+    models = [_build(1) for _ in folds]
+    histories = fit_many(
+        models,
+        x,
+        y,
+        epochs=3,
+        shuffle=False,
+        rows=train_rows,
+        validation_data=(x, y),
+        validation_rows=folds,
+        verbose=0,
+    )
+    for i, fold in enumerate(folds):
+        reference = _build(1)
+        expected = reference.fit(
+            x[train_rows[i]],
+            y[train_rows[i]],
+            epochs=3,
+            batch_size=32,
+            shuffle=False,
+            validation_data=(x[fold], y[fold]),
+            verbose=0,
+        )
+        np.testing.assert_allclose(
+            histories[i].history["val_loss"],
+            expected.history["val_loss"],
+            rtol=1e-4,
+            atol=1e-5,
+        )
+
+
+def test_captured_snapshots_equal_runs_stopped_at_those_epochs():
+    (x, y), _ = _data()
+    captures = [CaptureWeights(epochs=[1, 4, 5]) for _ in range(2)]
+    models = [_build(seed) for seed in (1, 2)]
+    fit_many(
+        models, x, y, epochs=6, seed=10, callbacks=lambda i: [captures[i]], verbose=0
+    )
+    for epoch in (1, 4):
+        stopped = _build(2)
+        fit(stopped, x, y, epochs=epoch + 1, seed=11, verbose=0)
+        _close(captures[1].weights[epoch], stopped.get_weights())
+    _close(captures[0].weights[5], models[0].get_weights())
+
+
+def test_capture_beyond_the_last_epoch_is_an_error():
+    (x, y), _ = _data()
+    with pytest.raises(ValueError, match="after epoch 7, but fit trains only 5"):
+        fit(_build(), x, y, epochs=5, callbacks=[CaptureWeights([2, 7])], verbose=0)
+
+
+def test_predict_many_equals_model_predict_for_each_weight_set():
+    (x, y), val = _data()
+    models = [_build(seed) for seed in (1, 2, 3)]
+    fit_many(models, x, y, epochs=3, seed=0, verbose=0)
+    predictions = predict_many(models[0], models, val[0])
+    assert predictions.shape == (3, len(val[0]), 1)
+    for k, model in enumerate(models):
+        np.testing.assert_allclose(
+            predictions[k], model.predict(val[0], verbose=0), rtol=1e-5, atol=1e-6
+        )
+
+
+def test_predict_many_handles_more_rows_than_one_slice(monkeypatch):
+    monkeypatch.setattr(stack, "PREDICT_ROWS", 16)
+    (x, y), _ = _data()
+    model = _build()
+    predictions = predict_many(model, [model.get_weights()], x)
+    np.testing.assert_allclose(
+        predictions[0], model.predict(x, verbose=0), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_predict_many_rejects_weights_of_another_architecture():
+    (x, _), _ = _data()
+    wrong = [np.zeros((3, 8))]
+    with pytest.raises(ValueError, match="does not fit the model"):
+        predict_many(_build(), [wrong], x)
+
+
+def test_score_models_equals_model_evaluate():
+    (x, y), val = _data()
+    models = [_build(seed) for seed in (1, 2)]
+    fit_many(models, x, y, epochs=3, seed=0, verbose=0)
+    scores = score_models(models, *val, prefix="test_")
+    for i, model in enumerate(models):
+        expected = model.evaluate(*val, verbose=0, return_dict=True)
+        assert scores.loc[i, "test_loss"] == pytest.approx(expected["loss"], abs=1e-5)
+        assert scores.loc[i, "test_accuracy"] == pytest.approx(
+            expected["accuracy"], abs=1e-6
+        )
+
+
+def test_early_stopping_stops_each_member_where_its_own_fit_stops():
+    (x, y), val = _data()
+
+    def stopper():
+        return keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=2, min_delta=1e-3, restore_best_weights=True
+        )
+
+    rates = (0.5, 0.01)
+    models = [_build(1, lr) for lr in rates]
+    callbacks = [stopper() for _ in rates]
+    histories = fit_many(
+        models,
+        x,
+        y,
+        epochs=60,
+        shuffle=False,
+        validation_data=val,
+        callbacks=lambda i: [callbacks[i]],
+        verbose=0,
+    )
+    lengths = []
+    for i, lr in enumerate(rates):
+        reference = _build(1, lr)
+        own = stopper()
+        expected = reference.fit(
+            x,
+            y,
+            epochs=60,
+            shuffle=False,
+            validation_data=val,
+            callbacks=[own],
+            verbose=0,
+        )
+        assert len(histories[i].history["loss"]) == len(expected.history["loss"])
+        assert callbacks[i].best_epoch == own.best_epoch
+        _close(models[i].get_weights(), reference.get_weights(), atol=1e-4)
+        lengths.append(len(expected.history["loss"]))
+    assert lengths[0] != lengths[1], "the test needs members that stop apart"
+
+
+def test_fit_many_needs_callbacks_per_member():
+    (x, y), _ = _data()
+    models = [_build(1), _build(2)]
+    with pytest.raises(ValueError, match="every model needs its own callback"):
+        fit_many(
+            models,
+            x,
+            y,
+            epochs=1,
+            verbose=0,
+            callbacks=[keras.callbacks.EarlyStopping()],
+        )
+    shared = keras.callbacks.EarlyStopping()
+    with pytest.raises(ValueError, match="one set per model"):
+        fit_many(models, x, y, epochs=1, verbose=0, callbacks=lambda i: [shared])
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (np.full((2, 10), N), r"must index rows in \[0, 59\]"),
+        (np.zeros((3, 10), int), "3 sets"),
+        ([np.arange(5), np.arange(6)], "of lengths"),
+        (np.zeros((2, 10)), "integer row indices"),
+    ],
+)
+def test_bad_row_indices_are_explained(rows, message):
+    (x, y), _ = _data()
+    with pytest.raises(ValueError, match=message):
+        fit_many([_build(1), _build(2)], x, y, epochs=1, rows=rows, verbose=0)
+
+
+def test_second_call_reuses_the_compiled_loop():
+    (x, y), val = _data()
+    fit(_build(1), x, y, epochs=3, validation_data=val, verbose=0)
+    programs = dict(stack._programs)
+    traced = {
+        k: p.experimental_get_tracing_count()
+        for k, p in programs.items()
+        if hasattr(p, "experimental_get_tracing_count")
+    }
+    fit(_build(2, lr=0.2), x, y, epochs=5, validation_data=val, verbose=0)
+    assert dict(stack._programs).keys() == programs.keys()
+    for key, count in traced.items():
+        assert programs[key].experimental_get_tracing_count() == count
+
+
+def test_a_redefined_activation_gets_a_new_loop():
+    (x, y), _ = _data()
+
+    def build(activation):
+        model = keras.Sequential(
+            [keras.Input((2,)), keras.layers.Dense(1, activation=activation)]
+        )
+        model.compile(loss="mse", optimizer="sgd")
+        return model
+
+    def act(z):
+        return z
+
+    first = stack.signature(build(act))
+
+    def act(z):  # noqa: F811  (a notebook cell run again after an edit)
+        return 2 * z
+
+    assert stack.signature(build(act)) != first
+
+
+def test_repeat_leaves_the_global_random_state_alone():
+    (x, y), val = _data()
+    random.seed(5)
+    np.random.seed(5)  # noqa: NPY002
+    expected = (random.random(), np.random.random())  # noqa: NPY002
+    random.seed(5)
+    np.random.seed(5)  # noqa: NPY002
+    repeat(lambda: _build(), 2, x, y, epochs=1, test_data=val, verbose=0)
+    assert (random.random(), np.random.random()) == expected  # noqa: NPY002
+
+
+def test_dropout_members_draw_independent_masks():
+    (x, y), _ = _data()
+    models = [_build(seed, dropout=0.5) for seed in (1, 2)]
+    models[1].set_weights(models[0].get_weights())  # they differ only in masks
+    fit_many(models, x, y, epochs=2, seed=[4, 4], verbose=0)
+    assert not np.allclose(models[0].get_weights()[0], models[1].get_weights()[0])
