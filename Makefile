@@ -9,6 +9,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# `make test` runs the tests in two worker processes (pytest-xdist): a notebook's
+# cells, and a chapter's grading tests, stay together in one worker.
+# PYTEST_WORKERS=0 runs everything in this process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 LAB_ARGS ?=
 # Chapters: the folders notebooks/NN-name/ that hold NN-name.ipynb (= nbgrader assignments).
 CHAPTERS = $(sort $(foreach d,$(wildcard notebooks/*/),$(if $(wildcard $(d)$(notdir $(d:/=)).ipynb),$(notdir $(d:/=)))))
@@ -59,7 +64,7 @@ lab: $(STAMP) ## Open the course in JupyterLab (the notebooks/ folder)
 
 test: $(STAMP) ## Lint, then run every test: unit, grading pipeline, notebooks (nbval)
 	$(BIN)/ruff check $(RUFF_PATHS)
-	MPLBACKEND=Agg $(BIN)/python -m pytest $(PYTEST_ARGS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 notebooks: $(STAMP) ## Re-execute every notebook in place, storing outputs and plots
 	$(BIN)/python scripts/execute_notebooks.py

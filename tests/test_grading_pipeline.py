@@ -80,11 +80,16 @@ def _chapter_dirs(parent: Path) -> list[Path]:
 
 
 def _chapter_params() -> list:
+    """One param per chapter; under pytest-xdist a chapter's tests share a worker,
+    so its course directory and autograding runs are built once."""
     params = []
-    for directory in _chapter_dirs(NOTEBOOKS_DIR):
-        params.append(pytest.param(directory, id=directory.name))
-    for directory in _chapter_dirs(FIXTURE_NOTEBOOKS_DIR):
-        params.append(pytest.param(directory, id=f"fixture-{directory.name}"))
+    for directory, name in [
+        *((d, d.name) for d in _chapter_dirs(NOTEBOOKS_DIR)),
+        *((d, f"fixture-{d.name}") for d in _chapter_dirs(FIXTURE_NOTEBOOKS_DIR)),
+    ]:
+        params.append(
+            pytest.param(directory, id=name, marks=pytest.mark.xdist_group(name))
+        )
     return params
 
 
