@@ -27,7 +27,7 @@ ALLOW_ROOT = $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab test notebooks student benchmark constraints clean-venv
+.PHONY: help install lab instructor test notebooks student benchmark constraints clean-venv
 
 help: ## List the commands
 	@echo "Better Deep Learning, an interactive course. Commands:"
@@ -58,7 +58,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --disable-pip-version-check -c constraints.txt -e ".[test]"
 	@touch $@
 
-lab: $(STAMP) ## Open the course in JupyterLab (the notebooks/ folder)
+lab: $(STAMP) ## Open the course for learners: your own copies of the chapters, in work/
+	$(BIN)/python scripts/student_workspace.py
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)/work" \
+	  --LabApp.default_url=/lab/tree/00-introduction/00-introduction.ipynb \
+	  $(ALLOW_ROOT) $(LAB_ARGS)
+
+instructor: $(STAMP) ## Open the instructor versions (notebooks/, with solutions)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 
