@@ -18,6 +18,9 @@ LAB_ARGS ?=
 # Chapters: the folders notebooks/NN-name/ that hold NN-name.ipynb (= nbgrader assignments).
 CHAPTERS = $(sort $(foreach d,$(wildcard notebooks/*/),$(if $(wildcard $(d)$(notdir $(d:/=)).ipynb),$(notdir $(d:/=)))))
 RUFF_PATHS = $(wildcard bdl_helpers tests scripts benchmarks notebooks)
+# JupyterLab's configuration for each audience (jupyter-config/learner, .../instructor):
+# learners see the Validate button but no instructor tools; neither sees the
+# exchange-based assignment lists (no exchange here) or the news pop-up.
 # Jupyter refuses to run as root (containers, CI) unless told.
 ALLOW_ROOT = $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
@@ -60,12 +63,14 @@ $(STAMP): pyproject.toml constraints.txt
 
 lab: $(STAMP) ## Open the course for learners: your own copies of the chapters, in work/
 	$(BIN)/python scripts/student_workspace.py
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)/work" \
+	JUPYTER_CONFIG_DIR="$(CURDIR)/jupyter-config/learner" \
+	  $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)/work" \
 	  --LabApp.default_url=/lab/tree/00-introduction/00-introduction.ipynb \
 	  $(ALLOW_ROOT) $(LAB_ARGS)
 
 instructor: $(STAMP) ## Open the instructor versions (notebooks/, with solutions)
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+	JUPYTER_CONFIG_DIR="$(CURDIR)/jupyter-config/instructor" \
+	  $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 
 test: $(STAMP) ## Lint, then run every test: unit, grading pipeline, notebooks (nbval)

@@ -224,3 +224,28 @@ def test_pinned_versions_install_on_every_supported_python():
                 f"that installs on Python {oldest} in constraints.txt"
             )
     assert not problems, "\n".join(problems)
+
+
+def test_learners_see_no_instructor_tools():
+    import json
+
+    def config(audience: str, name: str) -> dict:
+        return json.loads((ROOT / "jupyter-config" / audience / name).read_text())
+
+    learner = config("learner", "labconfig/page_config.json")["disabledExtensions"]
+    for plugin in ("formgrader", "create-assignment", "course-list", "assignment-list"):
+        assert learner.get(f"@jupyter/nbgrader:{plugin}"), plugin
+    assert "@jupyter/nbgrader:validate-assignment" not in learner
+    servers = config("learner", "jupyter_server_config.json")["ServerApp"]
+    assert (
+        servers["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] is False
+    )
+    instructor = config("instructor", "labconfig/page_config.json")[
+        "disabledExtensions"
+    ]
+    assert "@jupyter/nbgrader:formgrader" not in instructor
+    makefile = (ROOT / "Makefile").read_text()
+    assert (
+        "jupyter-config/learner" in makefile and "jupyter-config/instructor" in makefile
+    )
+    assert "jupyter-config/learner" in (ROOT / "binder" / "postBuild").read_text()
