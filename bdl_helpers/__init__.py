@@ -22,18 +22,31 @@ Modules, lower ones never importing higher ones:
   :mod:`~bdl_helpers.histograms` (one histogram per variable) beside it.
 - :mod:`~bdl_helpers.gradient_noise`: how closely minibatch gradients follow
   the full-data gradient (the batch-size chapter).
+- :mod:`~bdl_helpers.gradient_flow`: the gradient norm and weight change of
+  each Dense layer during training (the vanishing-gradient chapter).
+- :mod:`~bdl_helpers.learning_speed`: :func:`epochs_to_reach`, how many epochs
+  a run needs to reach a target accuracy or loss.
 - :mod:`~bdl_helpers.results`: the "book beside ours" table.
 - :mod:`~bdl_helpers.grading`: checks for the nbgrader exercises.
+- :mod:`~bdl_helpers.widgets`: :func:`widgets.interact`, a figure that redraws
+  when a control moves (explorers over computed results, live trainers).
 """
 
 from bdl_helpers import (
     _env,  # noqa: F401  (must run before TensorFlow is imported)
     grading,
+    widgets,
 )
 from bdl_helpers.datasets import DATASET_DEFAULTS, Dataset, list_datasets, load_dataset
 from bdl_helpers.function_plots import plot_functions
+from bdl_helpers.gradient_flow import (
+    GradientFlow,
+    layer_gradient_norms,
+    plot_gradient_flow,
+)
 from bdl_helpers.gradient_noise import minibatch_gradient_cosines
 from bdl_helpers.histograms import plot_histograms
+from bdl_helpers.learning_speed import epochs_to_reach
 from bdl_helpers.plots import (
     plot_dataset,
     plot_decision_boundary,
@@ -59,19 +72,23 @@ __all__ = [
     "DATASET_DEFAULTS",
     "CaptureWeights",
     "Dataset",
+    "GradientFlow",
     "RepeatResult",
     "book_vs_ours",
+    "epochs_to_reach",
     "evaluate_splits",
     "final_value",
     "fit",
     "fit_many",
     "grading",
+    "layer_gradient_norms",
     "list_datasets",
     "load_dataset",
     "minibatch_gradient_cosines",
     "plot_dataset",
     "plot_decision_boundary",
     "plot_functions",
+    "plot_gradient_flow",
     "plot_histograms",
     "plot_learning_curve_grid",
     "plot_learning_curves",
@@ -82,5 +99,6 @@ __all__ = [
     "score_models",
     "set_seed",
     "summarize_scores",
+    "widgets",
 ]
 __version__ = "0.1.0"

@@ -81,3 +81,43 @@ def _bounds_text(min_value: float | None, max_value: float | None) -> str:
     if max_value is not None:
         return f" <= {max_value}"
     return ""
+
+
+def check_compiled_model(model: Any, func: str) -> Any:
+    """Return ``model`` if it is a ``keras.Model`` compiled with a loss."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        hint = ""
+        if callable(model):
+            hint = " Did you pass the function that builds it? Call it first."
+        raise ValueError(
+            f"The 'model' parameter of {func} must be a compiled keras.Model. "
+            f"Got an object of type {type(model).__name__} instead.{hint}"
+        )
+    if getattr(model, "loss", None) is None:
+        raise ValueError(
+            f"The model passed to {func} is not compiled. Call "
+            "model.compile(loss=..., optimizer=..., metrics=[...]) first."
+        )
+    return model
+
+
+def check_xy(x: Any, y: Any, func: str) -> tuple[Any, Any]:
+    """``x`` and ``y`` as float32 arrays with the same number (>= 1) of rows."""
+    import numpy as np
+
+    try:
+        x = np.asarray(x, dtype="float32")
+        y = np.asarray(y, dtype="float32")
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"The 'x' and 'y' parameters of {func} must be arrays of numbers, "
+            "one row per example."
+        ) from None
+    if x.ndim == 0 or y.ndim == 0 or len(x) != len(y) or len(x) == 0:
+        raise ValueError(
+            f"The 'x' and 'y' parameters of {func} must hold the same number "
+            f"(>= 1) of rows. Got shapes {x.shape} and {y.shape} instead."
+        )
+    return x, y

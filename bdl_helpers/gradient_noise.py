@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
-from bdl_helpers._validation import check_int
+from bdl_helpers._validation import check_compiled_model, check_int, check_xy
 
 import keras
 import numpy as np
@@ -25,40 +25,6 @@ import pandas as pd
 import tensorflow as tf
 
 __all__ = ["minibatch_gradient_cosines"]
-
-
-def _check_compiled_model(model: Any, func: str) -> keras.Model:
-    if not isinstance(model, keras.Model):
-        hint = ""
-        if callable(model):
-            hint = " Did you pass the function that builds it? Call it first."
-        raise ValueError(
-            f"The 'model' parameter of {func} must be a compiled keras.Model. "
-            f"Got an object of type {type(model).__name__} instead.{hint}"
-        )
-    if getattr(model, "loss", None) is None:
-        raise ValueError(
-            f"The 'model' parameter of {func} must be a compiled keras.Model "
-            "with a loss. Call model.compile(loss=..., ...) first."
-        )
-    return model
-
-
-def _check_arrays(x: Any, y: Any, func: str) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        x = np.asarray(x, dtype="float32")
-        y = np.asarray(y, dtype="float32")
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"The 'x' and 'y' parameters of {func} must be arrays of numbers, "
-            "one row per example."
-        ) from None
-    if x.ndim == 0 or y.ndim == 0 or len(x) != len(y) or len(x) == 0:
-        raise ValueError(
-            f"The 'x' and 'y' parameters of {func} must hold the same number "
-            f"(>= 1) of rows. Got shapes {x.shape} and {y.shape} instead."
-        )
-    return x, y
 
 
 def _check_batch_sizes(batch_sizes: Any, n_rows: int, func: str) -> list[int]:
@@ -208,8 +174,8 @@ def minibatch_gradient_cosines(
     True
     """
     func = "minibatch_gradient_cosines"
-    model = _check_compiled_model(model, func)
-    x, y = _check_arrays(x, y, func)
+    model = check_compiled_model(model, func)
+    x, y = check_xy(x, y, func)
     sizes = _check_batch_sizes(batch_sizes, len(x), func)
     n_batches = check_int(n_batches, "n_batches", func, min_value=1)
     if seed is None:

@@ -54,6 +54,7 @@ __all__ = [
     "check_model",
     "check_optimizer",
     "check_overfits",
+    "check_trainable",
     "check_underfits",
     "diagnose_curves",
 ]
@@ -893,6 +894,107 @@ activation='relu', but it uses 'sigmoid'. Hint: pass activation='relu' to the la
     return layer
 
 
+def check_trainable(model: Any, expected: Sequence[bool]) -> keras.Model:
+    """Check which layers of the model train and which are frozen.
+
+    A frozen layer has ``layer.trainable = False``: training leaves its
+    weights as they are (transfer learning's feature extraction).
+
+    Parameters
+    ----------
+    model : keras.Model
+        The learner's model. Its ``keras.Input`` is not counted.
+    expected : sequence of bool
+        One entry per layer: True for a layer that trains, False for a
+        frozen one.
+
+    Returns
+    -------
+    model : keras.Model
+        ``model``, unchanged.
+
+    Raises
+    ------
+    GradingError
+        If ``model`` is not a model, has another number of layers, or a
+        layer's ``trainable`` flag differs. The message names the first such
+        layer and lists both sequences.
+    TypeError
+        If ``expected`` is not a sequence of bools.
+
+    See Also
+    --------
+    check_layers : Check the types and order of the layers.
+
+    Notes
+    -----
+    Used by the transfer-learning exercises (chapter 10).
+
+    Examples
+    --------
+    >>> import keras
+    >>> from bdl_helpers.grading import check_trainable
+    >>> model = keras.Sequential([
+    ...     keras.Input(shape=(2,)),
+    ...     keras.layers.Dense(5, activation="relu"),
+    ...     keras.layers.Dense(3, activation="softmax"),
+    ... ])
+    >>> model.layers[0].trainable = False
+    >>> _ = check_trainable(model, [False, True])
+    >>> check_trainable(model, [True, True])
+    Traceback (most recent call last):
+    ...
+    bdl_helpers.grading.GradingError: Layer 0 (Dense) should train, but it is \
+frozen. Expected: trains, trains. Found: frozen, trains. Hint: leave \
+model.layers[0].trainable at True (the default), then compile the model.
+    """
+    if isinstance(expected, str) or not isinstance(expected, Iterable):
+        raise TypeError(
+            "The 'expected' parameter of check_trainable must be a list of bools, "
+            f"one per layer, such as [False, True]. Got {expected!r} instead."
+        )
+    expected = list(expected)
+    if not all(isinstance(flag, bool) for flag in expected):
+        raise TypeError(
+            "The 'expected' parameter of check_trainable must hold only bools. "
+            f"Got {expected!r} instead."
+        )
+    model = _require_model(model)
+    layers = _layers(model)
+
+    def words(flags: Iterable[bool]) -> str:
+        return ", ".join("trains" if flag else "frozen" for flag in flags)
+
+    found = [bool(layer.trainable) for layer in layers]
+    listing = f"Expected: {words(expected)}. Found: {words(found)}."
+    if len(layers) != len(expected):
+        raise _fail(
+            f"The model has {_count(len(layers), 'layer')}, but the exercise needs "
+            f"{len(expected)}. {listing}",
+            "build the model with the layers the exercise lists.",
+        )
+    for index, (layer, wanted, actual) in enumerate(
+        zip(layers, expected, found, strict=True)
+    ):
+        if wanted == actual:
+            continue
+        label = f"Layer {index} ({type(layer).__name__})"
+        if wanted:
+            problem = f"{label} should train, but it is frozen."
+            hint = (
+                f"leave model.layers[{index}].trainable at True (the default), "
+                "then compile the model."
+            )
+        else:
+            problem = f"{label} should be frozen, but it trains."
+            hint = (
+                f"set model.layers[{index}].trainable = False, then compile the "
+                "model."
+            )
+        raise _fail(f"{problem} {listing}", hint)
+    return model
+
+
 # --------------------------------------------------------------------------
 # Optimizer and loss
 # --------------------------------------------------------------------------
@@ -1093,8 +1195,9 @@ decay_steps=1, decay_rate=...) to the optimizer instead.
             hint = f"pass {attr}={_fmt(wanted)} to keras.optimizers.{class_name}(...)."
             if attr == "clipnorm" and getattr(optimizer, "global_clipnorm", None):
                 hint += (
-                    " global_clipnorm scales all gradients together; clipnorm, the"
-                    " book's setting, clips each gradient tensor on its own."
+                    " global_clipnorm scales all gradients together by their joint"
+                    " norm (what the book's Keras 2 clipnorm did); Keras 3's"
+                    " clipnorm clips each gradient tensor on its own."
                 )
             raise _fail(
                 f"The optimizer has no {attr}, but the exercise asks for "

@@ -45,6 +45,7 @@ class NotebookTiming:
     path: Path
     seconds: float
     error: str | None = None
+    peak_mib: float | None = None  # the kernel's peak resident memory
 
     @property
     def ok(self) -> bool:
@@ -95,6 +96,12 @@ def find_notebooks(paths: Iterable[str | Path] = ()) -> list[Path]:
     return [p.resolve() for p in found]
 
 
+# ru_maxrss is in KiB on Linux: the peak resident memory of the kernel process.
+_PEAK_MEMORY_SOURCE = (
+    "import resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+)
+
+
 def _kernel_env() -> dict[str, str]:
     env = dict(os.environ)
     # Let ipykernel pick its inline backend, so that figures are stored as outputs
@@ -134,8 +141,14 @@ def time_notebook(
         km=km,
         timeout=timeout,
         record_timing=False,  # no per-cell timestamps: small diffs after a re-run
+        # No widget state in the file: a widget needs a live kernel anyway, and
+        # each bdl.widgets output already holds a PNG of its default setting,
+        # which GitHub and nbconvert show when the state is absent.
+        store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
+    # A last cell, removed before writing, reads the kernel's peak memory.
+    nb.cells.append(nbformat.v4.new_code_cell(_PEAK_MEMORY_SOURCE))
     start = time.perf_counter()
     error = None
     try:
@@ -143,9 +156,14 @@ def time_notebook(
     except (CellExecutionError, CellTimeoutError) as exc:
         error = str(exc)
     seconds = time.perf_counter() - start
+    probe = nb.cells.pop()
+    peak = None
+    if error is None:
+        text = "".join(o.get("text", "") for o in probe.outputs)
+        peak = int(text.split()[-1]) / 1024 if text.strip() else None
     if write and error is None:
         nbformat.write(nb, path)
-    return NotebookTiming(path, seconds, error)
+    return NotebookTiming(path, seconds, error, peak)
 
 
 def time_notebooks(
@@ -165,7 +183,11 @@ def time_notebooks(
         timings.append(timing)
         if verbose:
             status = "ok" if timing.ok else "FAILED"
-            print(f"{timing.seconds:8.1f} s  {status:6}  {_display(path)}", flush=True)
+            memory = f"{timing.peak_mib:6.0f} MiB" if timing.peak_mib else " " * 10
+            print(
+                f"{timing.seconds:8.1f} s  {memory}  {status:6}  {_display(path)}",
+                flush=True,
+            )
     if verbose:
         total = sum(t.seconds for t in timings)
         print(f"{total:8.1f} s  total, {len(timings)} notebook(s)", flush=True)

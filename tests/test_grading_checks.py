@@ -22,6 +22,7 @@ from bdl_helpers.grading import (
     check_model,
     check_optimizer,
     check_overfits,
+    check_trainable,
     check_underfits,
     diagnose_curves,
 )
@@ -349,6 +350,35 @@ def test_check_layer_rejects_bad_expected_values(model):
         check_layer(model, 0, kernel_initializer="not_an_initializer")
     with pytest.raises(ValueError, match="'index' parameter"):
         check_layer(model, 1.5)
+
+
+def test_check_trainable_passes_and_returns_the_model(model):
+    model.layers[0].trainable = False
+    assert check_trainable(model, [False, True, True]) is model
+
+
+def test_check_trainable_names_the_first_wrong_layer(model):
+    model.layers[0].trainable = False
+    with pytest.raises(GradingError, match=r"Layer 0 \(Dense\) should train.*"
+                       r"Found: frozen, trains, trains.*trainable at True"):
+        check_trainable(model, [True, True, True])
+    with pytest.raises(GradingError, match=r"Layer 2 \(Dense\) should be frozen.*"
+                       r"model.layers\[2\].trainable = False"):
+        check_trainable(model, [False, True, False])
+
+
+def test_check_trainable_wrong_number_of_layers(model):
+    with pytest.raises(GradingError, match="has 3 layers, but the exercise needs 2"):
+        check_trainable(model, [True, True])
+
+
+def test_check_trainable_rejects_bad_arguments(model):
+    with pytest.raises(TypeError, match="list of bools"):
+        check_trainable(model, "frozen")
+    with pytest.raises(TypeError, match="only bools"):
+        check_trainable(model, [0, 1, 1])
+    with pytest.raises(GradingError, match="Keras model"):
+        check_trainable(None, [True])
 
 
 # --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ and replay that let Keras callbacks run around compiled chunks of epochs."""
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -101,12 +102,21 @@ class ProgressBar(keras.callbacks.Callback):
 
     def advance(self, count: int, logs: dict | None) -> None:
         """Move the bar by ``count`` epochs and show the latest logs."""
+        bar = self._bar
         if logs:
             shown = ", ".join(
                 f"{k}={v:.4g}" for k, v in logs.items() if k != "learning_rate"
             )
-            self._bar.set_postfix_str(shown, refresh=False)
-        self._bar.update(count)
+            bar.set_postfix_str(shown, refresh=False)
+        if bar.n + count < bar.total:
+            bar.update(count)
+            return
+        # The last epochs: close() draws the final line, so draw nothing now (a
+        # saved notebook would show it twice); a run longer than the delay gets
+        # its final line even if no earlier update was drawn.
+        bar.n += count
+        if time.time() - bar.start_t >= bar.delay:
+            bar.last_print_t = max(bar.last_print_t, bar.start_t + bar.delay)
 
     def on_train_end(self, logs: dict | None = None) -> None:
         self._bar.close()

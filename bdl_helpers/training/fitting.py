@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
-from bdl_helpers._validation import check_int
+from bdl_helpers._validation import check_compiled_model, check_int
 from bdl_helpers.training import _internals, stack
 from bdl_helpers.training.callbacks import (
     CaptureWeights,
@@ -38,15 +38,8 @@ Callbacks = Sequence[keras.callbacks.Callback] | Callable[[int], Sequence[Any]] 
 
 
 def _check_model(model: Any, func: str) -> keras.Model:
-    if not isinstance(model, keras.Model):
-        hint = ""
-        if callable(model):
-            hint = " Did you pass the function that builds it? Call it first."
-        raise ValueError(
-            f"The 'model' parameter of {func} must be a compiled keras.Model. "
-            f"Got {type(model).__name__} instead.{hint}"
-        )
-    if not getattr(model, "compiled", False) or model.optimizer is None:
+    model = check_compiled_model(model, func)
+    if model.optimizer is None:
         raise ValueError(
             f"The model passed to {func} is not compiled. Call "
             "model.compile(loss=..., optimizer=..., metrics=[...]) first."
@@ -287,7 +280,9 @@ def train(
                 replay(callback_lists[i], epoch, logs[i], log_keys, last)
             last_logs[i] = last
         if bar is not None:
-            mean = np.nanmean(logs[was_active, -1], axis=0)
+            with warnings.catch_warnings():  # a diverged run: all-NaN logs
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean = np.nanmean(logs[was_active, -1], axis=0)
             bar.advance(count, dict(zip(log_keys, mean.tolist(), strict=True)))
         epoch += count
 

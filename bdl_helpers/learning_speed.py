@@ -1,0 +1,126 @@
+"""How fast a model learns: the first epoch at which a curve reaches a level.
+
+"Batch normalization makes the model learn faster" and "momentum speeds up
+SGD" are claims about speed. One way to measure speed is the number of
+epochs a run needs before its accuracy first reaches a target (80%, say), or
+before its loss first falls below one. Over several seeds, these epoch counts
+are compared like any other score (mean, spread, box plot).
+
+This module uses NumPy only; it never imports Keras.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bdl_helpers._validation import check_float, check_option
+
+import numpy as np
+
+__all__ = ["epochs_to_reach"]
+
+_FUNC = "epochs_to_reach"
+
+
+def _curve(history: Any, key: str) -> np.ndarray:
+    """The curve ``key`` of one history (a History or its dict) as floats."""
+    curves = getattr(history, "history", history)
+    if not isinstance(curves, Mapping):
+        raise ValueError(
+            f"The 'histories' parameter of {_FUNC} must be a keras History, its "
+            f"history dict, or a list of them. Got {type(history).__name__} "
+            "instead."
+        )
+    if key not in curves:
+        raise ValueError(
+            f"The 'key' parameter of {_FUNC} must be one of {sorted(curves)}. Got "
+            f"{key!r} instead. Validation curves need validation_data= in fit."
+        )
+    values = np.asarray(curves[key], dtype=float)
+    if values.ndim != 1:
+        raise ValueError(
+            f"The curve {key!r} must hold one number per epoch. Got an array of "
+            f"shape {values.shape} instead."
+        )
+    return values
+
+
+def _first_epoch(values: np.ndarray, level: float, mode: str) -> float:
+    reached = values >= level if mode == "max" else values <= level
+    hits = np.flatnonzero(reached)
+    return float(hits[0] + 1) if hits.size else float("nan")
+
+
+def epochs_to_reach(
+    histories: Any,
+    level: float,
+    *,
+    key: str = "accuracy",
+    mode: str = "max",
+) -> float | np.ndarray:
+    """Return the first epoch (counted from 1) at which a curve reaches a level.
+
+    Parameters
+    ----------
+    histories : keras.callbacks.History, dict, or a list of them
+        One training run (a History as ``fit`` returns it, or its ``history``
+        dict), or several runs, such as ``bdl.repeat(...).histories``.
+    level : float
+        The target, such as ``0.8`` for 80% accuracy.
+    key : str, default="accuracy"
+        The curve: ``"accuracy"`` (training), ``"val_accuracy"``, ``"loss"``...
+    mode : {"max", "min"}, default="max"
+        ``"max"``: the curve must rise to ``level`` or above (accuracy).
+        ``"min"``: it must fall to ``level`` or below (loss).
+
+    Returns
+    -------
+    epoch : float or ndarray of shape (n_runs,)
+        For one run, the 1-based epoch at which the curve first reaches
+        ``level``, as a float; NaN if it never does. For a list of runs, an
+        array with one such value per run.
+
+    Raises
+    ------
+    ValueError
+        If a history is not a History or dict, lacks ``key``, or ``level`` or
+        ``mode`` is invalid.
+
+    See Also
+    --------
+    bdl_helpers.results.final_value : Where a curve ends, not how fast.
+    bdl_helpers.results.summarize_scores : Mean and spread over runs.
+
+    Notes
+    -----
+    Measures the speed-of-learning claims of the batch-normalization chapter
+    (08). NaN marks a run that never gets there: report how many did, and
+    compare the runs that did with ``np.nanmean`` only if that count is small.
+
+    Examples
+    --------
+    >>> from bdl_helpers.learning_speed import epochs_to_reach
+    >>> epochs_to_reach({"accuracy": [0.5, 0.7, 0.82, 0.79, 0.85]}, 0.8)
+    3.0
+    >>> runs = [{"loss": [1.0, 0.6, 0.4]}, {"loss": [1.0, 0.9, 0.8]}]
+    >>> epochs_to_reach(runs, 0.5, key="loss", mode="min").tolist()
+    [3.0, nan]
+    """
+    level = check_float(level, "level", _FUNC)
+    mode = check_option(mode, "mode", _FUNC, ("max", "min"))
+    if not isinstance(key, str):
+        raise ValueError(
+            f"The 'key' parameter of {_FUNC} must be a str such as 'accuracy'. "
+            f"Got {key!r} instead."
+        )
+    if isinstance(histories, Sequence) and not isinstance(histories, str | bytes):
+        if not histories:
+            raise ValueError(
+                f"The 'histories' parameter of {_FUNC} must hold at least one "
+                "history. Got an empty list instead."
+            )
+        return np.array(
+            [_first_epoch(_curve(h, key), level, mode) for h in histories]
+        )
+    return _first_epoch(_curve(histories, key), level, mode)
