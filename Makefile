@@ -9,10 +9,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
-# `make test` runs the tests in two worker processes (pytest-xdist): a notebook's
-# cells, and a chapter's grading tests, stay together in one worker.
-# PYTEST_WORKERS=0 runs everything in this process.
-PYTEST_WORKERS ?= 2
+# PYTEST_WORKERS=2 runs the tests in two worker processes (pytest-xdist,
+# --dist loadgroup). Not the default yet: the grading round trip's per-chapter
+# fixture is still built in both workers (see the issue notes).
+PYTEST_WORKERS ?= 0
 PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 LAB_ARGS ?=
 # Chapters: the folders notebooks/NN-name/ that hold NN-name.ipynb (= nbgrader assignments).
