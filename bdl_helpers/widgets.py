@@ -47,7 +47,6 @@ _FUNC = "interact"
 # Seconds between a change and its redraw, so that changes already waiting in
 # the kernel's queue are read first and supersede it (see _schedule).
 _SETTLE_SECONDS = 0.05
-_WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
 def interact(
@@ -125,11 +124,17 @@ def interact(
 
     Notes
     -----
-    Every chapter notebook ends its "Explore further" section with one such
-    widget (an explorer over the chapter's sweep). ``draw`` runs in the
-    kernel: a live trainer keeps the kernel busy while it trains, and a change
-    made meanwhile is drawn as soon as the running draw returns; changes in
+    Notebooks 00-05 each have one such widget in "Explore further" (an
+    explorer over the chapter's sweep).
+
+    ``draw`` runs in the kernel, which does one thing at a time: a live
+    trainer keeps it busy while it trains, and the newest change made
+    meanwhile is drawn as soon as the running draw returns; the changes in
     between are skipped, not queued.
+
+    The output stays small: one PNG of the default setting, and no widget
+    state (``scripts/execute_notebooks.py`` stores none; JupyterLab saves
+    none unless "Save Widget State Automatically" is on).
 
     Examples
     --------
@@ -155,14 +160,18 @@ def interact(
     >>> figure.png[:4]  # the image of the current setting
     b'\\x89PNG'
 
-    A live trainer trains in ``draw`` (not run here)::
+    A live trainer trains in ``draw`` (not run here). It returns two figures,
+    shown side by side; a coarser decision-boundary grid keeps it quick::
 
         def draw(learning_rate):
             model = build_model(learning_rate)
             history = bdl.fit(model, data.x_train, data.y_train, epochs=500,
                               validation_data=data.test, verbose=0)
-            return (bdl.plot_learning_curves(history),
-                    bdl.plot_decision_boundary(model, data.x_test, data.y_test))
+            return (
+                bdl.plot_learning_curves(history),
+                bdl.plot_decision_boundary(model, data.x_test, data.y_test,
+                                           resolution=100),
+            )
 
         bdl.widgets.interact(draw, learning_rate=[0.001, 0.01, 0.1], live=True)
     """
@@ -184,11 +193,18 @@ class InteractiveFigure:
     controls : dict of str to ipywidgets widget
         The control of each parameter of ``draw``, in the order given.
     widget : ipywidgets.VBox
-        The whole widget (controls, status line, image, printed output), to
-        place inside other ipywidgets layouts.
+        The whole widget, to place inside other ipywidgets layouts: the
+        controls, then ``status`` (an ``ipywidgets.HTML`` line: what is
+        training, how long the last draw took, or that it failed), ``image``
+        (an ``ipywidgets.Image`` of the current setting) and ``output`` (an
+        ``ipywidgets.Output`` with what ``draw`` printed, or its traceback).
+    png : bytes
+        The PNG image of the current setting.
     static_png : bytes
         The image of the default setting, drawn when the object was made:
         the static figure of the display data.
+    dpi : int
+        The images' resolution.
     """
 
     def __init__(

@@ -49,6 +49,7 @@ class Recorder:
 def draw_rate(learning_rate):
     fig, ax = plt.subplots(figsize=(2, 1.5))
     ax.plot([0, 1], [0, learning_rate])
+    ax.set_title(f"learning rate {learning_rate:g}")
     return fig
 
 
