@@ -9,15 +9,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
-# PYTEST_WORKERS=2 runs the tests in two worker processes (pytest-xdist,
-# --dist loadgroup). Not the default yet: the grading round trip's per-chapter
-# fixture is still built in both workers (see the issue notes).
-PYTEST_WORKERS ?= 0
+# The tests run in PYTEST_WORKERS processes (pytest-xdist, --dist loadgroup:
+# a notebook's cells, and a chapter's grading round trip, stay in one worker;
+# see conftest.py). PYTEST_WORKERS=0 runs them in this process, one by one.
+PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 LAB_ARGS ?=
 # Chapters: the folders notebooks/NN-name/ that hold NN-name.ipynb (= nbgrader assignments).
 CHAPTERS = $(sort $(foreach d,$(wildcard notebooks/*/),$(if $(wildcard $(d)$(notdir $(d:/=)).ipynb),$(notdir $(d:/=)))))
-RUFF_PATHS = $(wildcard bdl_helpers tests scripts benchmarks notebooks)
+RUFF_PATHS = $(wildcard bdl_helpers tests scripts benchmarks notebooks conftest.py nbgrader_config.py nbgrader_steps.py)
 # JupyterLab's configuration for each audience (jupyter-config/learner, .../instructor):
 # learners see the Validate button but no instructor tools; neither sees the
 # exchange-based assignment lists (no exchange here) or the news pop-up.

@@ -51,3 +51,26 @@ def _release_preprocessors() -> list:
 
 
 c.GenerateAssignment.preprocessors = _release_preprocessors()
+
+
+# Autograding that a crash, a deleted test cell or a patched check cannot fool
+# cheaply (nbgrader_steps.py, next to this file; see the README, "Grading").
+def _autograde_preprocessors() -> list:
+    import sys
+    from pathlib import Path
+
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute, SaveAutoGrades
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from nbgrader_steps import CourseExecute, FlagTampering
+
+    ours = {Execute: CourseExecute, SaveAutoGrades: FlagTampering}
+    defaults = Autograde.class_traits()["autograde_preprocessors"].default()
+    return [ours.get(step, step) for step in defaults]
+
+
+c.Autograde.autograde_preprocessors = _autograde_preprocessors()
+# A deleted test (or read-only) cell is put back from the gradebook and graded,
+# with a warning in the log and a note at the top of the cell.
+c.OverwriteCells.add_missing_cells = True

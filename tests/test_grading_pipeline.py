@@ -11,14 +11,18 @@ b. the source notebook submitted as it is autogrades to full marks;
 c. the untouched student release scores zero on every graded cell;
 d. a submission with the ``wrong_answer`` of the ``bdl`` cell metadata loses exactly
    the points of the listed ``fails`` cells and nothing else;
-e. a submission whose answers loop forever or raise is graded without hanging:
-   the broken exercises score zero, the others full marks.
+e. a submission whose answers loop forever, raise, or kill the kernel is graded
+   without hanging: the broken exercises (and every cell after the dead kernel)
+   score zero, the others full marks;
+f. a wrong answer that also replaces every ``bdl.grading`` check with a no-op
+   still loses exactly its points, and the tests after it are flagged for a
+   manual grade; a test cell deleted from the submission is put back and graded.
 
 The round trip b-e submits the chapter's *exercise notebook*: the notebook
 filtered to the setup cell, the nbgrader cells and the markdown cells. The case
 study is left out to keep CI fast (nbval executes the full notebooks) and is not
 needed, because every exercise depends only on the setup cell and its own cells
-(checked statically below). The four submissions are graded by two nbgrader runs
+(checked statically below). The five submissions are graded by two nbgrader runs
 in parallel, each in its own copy of the course directory; scores are read from
 the gradebook, cell by cell, and a failure lists every test cell's score with the
 error or stderr output that cost it its points.
@@ -49,6 +53,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 FIXTURE_NOTEBOOKS_DIR = Path(__file__).resolve().parent / "fixtures" / "notebooks"
 CONFIG_FILE = REPO_ROOT / "nbgrader_config.py"
+STEPS_FILE = REPO_ROOT / "nbgrader_steps.py"  # the course's autograde steps
 
 CHAPTER_NAME = re.compile(r"^(?P<number>\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$")
 GRADE_ID = re.compile(
@@ -64,6 +69,15 @@ NBGRADER_RUN_TIMEOUT = 600
 TEST_TIMEOUT = 900
 LOOP_SOURCE = "while True:\n    pass\n"
 RAISE_SOURCE = 'raise RuntimeError("broken")\n'
+EXIT_SOURCE = "import os\n\nos._exit(0)  # kills the kernel\n"
+# Appended to a wrong answer: every public check of bdl.grading becomes a no-op.
+PATCH_SOURCE = """
+import bdl_helpers
+
+for _name in dir(bdl_helpers.grading):
+    if _name.startswith("check"):
+        setattr(bdl_helpers.grading, _name, lambda *args, **kwargs: None)
+"""
 
 
 # --------------------------------------------------------------------------- #
@@ -545,6 +559,7 @@ def make_course(root: Path, chapter_dir: Path, nb) -> Path:
     )
     nbformat.write(nb, source / f"{chapter_dir.name}.ipynb")
     shutil.copy(CONFIG_FILE, root / "nbgrader_config.py")
+    shutil.copy(STEPS_FILE, root / "nbgrader_steps.py")
     return root
 
 
@@ -589,6 +604,8 @@ class Grading:
     student: str
     scores: dict[str, tuple[float | None, float]]  # grade_id -> (auto_score, max_score)
     errors: dict[str, str] = field(default_factory=dict)  # grade_id -> error / stderr
+    manual: set[str] = field(default_factory=set)  # grade_ids flagged for review
+    log: str = ""  # the output of the nbgrader run that graded it
 
     def table(self) -> str:
         rows = []
@@ -614,7 +631,7 @@ def _cell_problem(cell) -> str | None:
 
 
 def read_grading(
-    course: Path, chapter: str, student: str, test_ids: list[str]
+    course: Path, chapter: str, student: str, test_ids: list[str], log: str = ""
 ) -> Grading:
     """Scores of the autograded test cells, read from the gradebook, cell by cell."""
     from nbgrader.api import Gradebook
@@ -626,6 +643,11 @@ def read_grading(
             grade.name: (grade.auto_score, float(grade.max_score))
             for grade in notebook.grades
         }
+        manual = {
+            grade.name
+            for grade in notebook.grades
+            if grade.needs_manual_grade and grade.name in test_ids
+        }
     scores = {
         grade_id: by_name.get(grade_id, (None, float("nan"))) for grade_id in test_ids
     }
@@ -636,7 +658,7 @@ def read_grading(
             problem = _cell_problem(cell) if _grade_id(cell) in scores else None
             if problem:
                 errors[_grade_id(cell)] = problem
-    return Grading(student, scores, errors)
+    return Grading(student, scores, errors, manual, log)
 
 
 @dataclass
@@ -707,22 +729,31 @@ def _replace_answers(nb, replacements: dict[str, str]):
 class BrokenPlan:
     replacements: dict[str, str]
     broken_exercises: set[str]
+    died_in: str | None = None  # the answer cell that kills the kernel
 
 
-def plan_broken_submission(nb) -> BrokenPlan:
-    """Choose which answers loop and which raise (e.).
-
-    The looping exercise and the raising one are, when the chapter has them,
-    exercises other than the ones with a ``wrong_answer``. Every answer cell of a
-    chosen exercise is broken (the first one of the looping exercise loops, the
-    others raise), so all of its test cells must score zero.
-    """
+def _answers_by_exercise(nb) -> dict[str, list[str]]:
+    """Answer cell ids of each exercise, exercises in notebook order."""
     answers: dict[str, list[str]] = {}
     for cell in nb.cells:
         if _is_solution(cell) and cell.cell_type == "code":
             answers.setdefault(_exercise_of(_grade_id(cell)), []).append(
                 _grade_id(cell)
             )
+    return answers
+
+
+def plan_broken_submission(nb) -> BrokenPlan:
+    """Choose which answers loop, raise and kill the kernel (e.).
+
+    Among the exercises without a ``wrong_answer`` (the others when there are
+    too few), in notebook order: the first one's first answer cell loops and
+    its other answer cells raise; the second one's answers raise; the last
+    one's first answer cell calls ``os._exit`` (when it is a third exercise).
+    Every test cell of a broken exercise, and every test cell after the dead
+    kernel, must score zero; all the others full marks.
+    """
+    answers = _answers_by_exercise(nb)
     wrong_exercises = {
         _exercise_of(answer_id) for answer_id, _, _ in _wrong_answers(nb)
     }
@@ -738,7 +769,44 @@ def plan_broken_submission(nb) -> BrokenPlan:
     for exercise in order[1:2]:
         for grade_id in answers[exercise]:
             replacements[grade_id] = RAISE_SOURCE
-    return BrokenPlan(replacements, {_exercise_of(g) for g in replacements})
+    plan = BrokenPlan(replacements, {_exercise_of(g) for g in replacements})
+    rest = [e for e in answers if e not in plan.broken_exercises]
+    if rest:
+        plan.died_in = answers[rest[-1]][0]
+        replacements[plan.died_in] = EXIT_SOURCE
+        plan.broken_exercises.add(rest[-1])
+    return plan
+
+
+def tests_after(nb, grade_id: str) -> set[str]:
+    """The autograded test cells that come after cell ``grade_id``."""
+    ids = [_grade_id(c) for c in nb.cells]
+    start = ids.index(grade_id)
+    return {_grade_id(c) for c in nb.cells[start + 1 :] if _is_autograded_test(c)}
+
+
+@dataclass
+class TamperPlan:
+    submission: object
+    tampered: str  # the answer cell that patches the checks
+    fails: set[str]  # test cells its wrong answer must still fail
+    deleted: str | None  # a test cell removed from the submission
+
+
+def plan_tampered_submission(nb) -> TamperPlan:
+    """A wrong answer that also turns every check into a no-op, and a deleted
+    test cell in another exercise (f.)."""
+    answer_id, wrong, fails = _wrong_answers(nb)[0]
+    submission = _replace_answers(nb, {answer_id: wrong + "\n" + PATCH_SOURCE})
+    others = [
+        _grade_id(c)
+        for c in submission.cells
+        if _is_autograded_test(c)
+        and _exercise_of(_grade_id(c)) != _exercise_of(answer_id)
+    ]
+    deleted = others[0] if others else None
+    submission.cells = [c for c in submission.cells if _grade_id(c) != deleted]
+    return TamperPlan(submission, answer_id, set(fails), deleted)
 
 
 def autograde(course: Course, submissions: dict[str, object], args: list[str]) -> dict:
@@ -749,20 +817,21 @@ def autograde(course: Course, submissions: dict[str, object], args: list[str]) -
         folder = root / "submitted" / student / course.chapter
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{course.chapter}.ipynb")
-    run_nbgrader(["autograde", course.chapter, *args], root, course.env)
+    result = run_nbgrader(["autograde", course.chapter, *args], root, course.env)
+    log = result.stdout + result.stderr
     return {
-        student: read_grading(root, course.chapter, student, course.test_ids)
+        student: read_grading(root, course.chapter, student, course.test_ids, log)
         for student in submissions
     }
 
 
 @pytest.fixture(scope="module")
 def graded(course: Course) -> dict[str, Grading]:
-    """Autograde the four submissions of the chapter (b.-e.).
+    """Autograde the five submissions of the chapter (b.-f.).
 
     Two nbgrader runs in parallel, one per core, of about equal length: the
     looping submission alone, with a short per-cell timeout given on the command
-    line for that run only; the three others together, with the configured one.
+    line for that run only; the four others together, with the configured one.
     """
     exercises = course.exercises
     wrong = {answer_id: src for answer_id, src, _ in _wrong_answers(exercises)}
@@ -777,6 +846,7 @@ def graded(course: Course) -> dict[str, Grading]:
                 "as-is": exercises,
                 "release": exercise_notebook(course.release),
                 "wrong": _replace_answers(exercises, wrong),
+                "tampered": plan_tampered_submission(exercises).submission,
             },
             [],
         ),
@@ -837,11 +907,16 @@ def test_wrong_answer_loses_exactly_the_listed_points(course: Course, graded):
 
 
 @pytest.mark.timeout(TEST_TIMEOUT)
-def test_looping_and_raising_answers_are_graded_without_hanging(course: Course, graded):
-    """e. an infinite loop is interrupted after the cell timeout; the rest is graded."""
-    plan = plan_broken_submission(course.exercises)
+def test_looping_raising_and_crashing_answers_are_graded(course: Course, graded):
+    """e. an infinite loop is interrupted after the cell timeout, an exception
+    costs only its exercise, and an answer that kills the kernel costs its
+    exercise and every later cell: the notebook is still graded."""
+    exercises = course.exercises
+    plan = plan_broken_submission(exercises)
     result = graded["broken"]
     broken = {g for e in plan.broken_exercises for g in course.exercise_tests(e)}
+    if plan.died_in:
+        broken |= tests_after(exercises, plan.died_in)
     assert broken, "no answer cell to break in this chapter"
     unexpected = {
         g: s
@@ -853,6 +928,40 @@ def test_looping_and_raising_answers_are_graded_without_hanging(course: Course, 
         f"answers replaced: {replaced}; expected 0 on {sorted(broken)} and full "
         f"marks elsewhere, but not on {sorted(unexpected)}; {result.table()}"
     )
+    if plan.died_in:
+        died = tests_after(exercises, plan.died_in)
+        assert all("KernelDied" in result.errors.get(g, "") for g in died), (
+            f"the tests after the dead kernel should say so; {result.table()}"
+        )
+
+
+@pytest.mark.timeout(TEST_TIMEOUT)
+def test_patched_checks_and_a_deleted_test_cell_do_not_fool_grading(
+    course: Course, graded
+):
+    """f. a wrong answer that also replaces every check with a no-op still loses
+    its points, and the tests after it are flagged for a manual grade; a test
+    cell deleted from the submission is put back, graded, and logged."""
+    plan = plan_tampered_submission(course.exercises)
+    result = graded["tampered"]
+    unexpected = {
+        g: s
+        for g, s in result.scores.items()
+        if (g in plan.fails and s[0] != 0) or (g not in plan.fails and s[0] != s[1])
+    }
+    assert not unexpected, (
+        f"with the checks patched in {plan.tampered}, expected 0 on "
+        f"{sorted(plan.fails)} and full marks elsewhere, but not on "
+        f"{sorted(unexpected)}; {result.table()}"
+    )
+    flagged = tests_after(course.exercises, plan.tampered)
+    assert result.manual == flagged, (
+        f"expected the tests after {plan.tampered} flagged for a manual grade: "
+        f"{sorted(flagged)}; flagged: {sorted(result.manual)}"
+    )
+    assert f"Answer cell {plan.tampered}" in result.log
+    if plan.deleted:
+        assert f"Missing grade cell {plan.deleted}" in result.log
 
 
 # --------------------------------------------------------------------------- #
@@ -873,6 +982,7 @@ def test_timeout_setting_reaches_the_execute_preprocessor(tmp_path, monkeypatch)
     from nbgrader.preprocessors import Execute
 
     shutil.copy(CONFIG_FILE, tmp_path / "nbgrader_config.py")
+    shutil.copy(STEPS_FILE, tmp_path / "nbgrader_steps.py")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "no-user-config"))
 

@@ -234,6 +234,95 @@ def test_early_stopping_stops_each_member_where_its_own_fit_stops():
     assert lengths[0] != lengths[1], "the test needs members that stop apart"
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(monitor="val_accuracy", patience=3),
+        dict(monitor="val_loss", patience=4, baseline=0.3, start_from_epoch=5),
+        dict(monitor="loss", mode="max", patience=2, restore_best_weights=True),
+    ],
+    ids=["max-auto", "baseline-start", "mode-restore"],
+)
+def test_early_stopping_in_the_loop_matches_model_fit(settings):
+    """Every EarlyStopping setting ends as model.fit ends: the epochs run, the
+    callback's state and the weights, for each member on its own."""
+    (x, y), val = _data()
+    rates = (0.5, 0.02, 0.1)
+    callbacks = [keras.callbacks.EarlyStopping(**settings) for _ in rates]
+    models = [_build(1, lr) for lr in rates]
+    histories = fit_many(
+        models,
+        x,
+        y,
+        epochs=40,
+        shuffle=False,
+        validation_data=val,
+        callbacks=lambda i: [callbacks[i]],
+        verbose=0,
+    )
+    for i, lr in enumerate(rates):
+        reference = _build(1, lr)
+        own = keras.callbacks.EarlyStopping(**settings)
+        expected = reference.fit(
+            x,
+            y,
+            epochs=40,
+            shuffle=False,
+            validation_data=val,
+            callbacks=[own],
+            verbose=0,
+        )
+        assert histories[i].epoch == expected.epoch
+        for attribute in ("stopped_epoch", "best_epoch", "wait"):
+            assert getattr(callbacks[i], attribute) == getattr(own, attribute)
+        assert callbacks[i].best == pytest.approx(own.best, rel=1e-4)
+        assert models[i].stop_training == reference.stop_training
+        _close(models[i].get_weights(), reference.get_weights(), atol=1e-4)
+
+
+def test_early_stopping_runs_in_the_loop_and_a_second_one_runs_live(monkeypatch):
+    """One EarlyStopping per model needs no epoch-by-epoch calls; two fall back
+    to Keras's own code, epoch by epoch, with the same result."""
+    (x, y), val = _data()
+    calls = []
+    real = stack.train_program
+
+    def counting(*args, **kwargs):
+        program, key = real(*args, **kwargs)
+
+        def run(*a):
+            calls.append(int(a[-1]))  # the chunk's epoch count
+            return program(*a)
+
+        return run, key
+
+    monkeypatch.setattr(stack, "train_program", counting)
+
+    def stopper():
+        return keras.callbacks.EarlyStopping(monitor="val_loss", patience=3)
+
+    def train(extra: bool):
+        calls.clear()
+        model = _build(1, 0.5)
+        cbs = [stopper(), stopper()] if extra else [stopper()]
+        history = fit(
+            model,
+            x,
+            y,
+            epochs=60,
+            validation_data=val,
+            callbacks=cbs,
+            shuffle=False,
+            verbose=0,
+        )
+        return history, list(calls)
+
+    in_loop, chunks = train(extra=False)
+    live, epochs_one_by_one = train(extra=True)
+    assert len(chunks) == 1 and len(epochs_one_by_one) == len(live.epoch)
+    assert in_loop.epoch == live.epoch and len(in_loop.epoch) < 60
+
+
 def test_fit_many_needs_callbacks_per_member():
     (x, y), _ = _data()
     models = [_build(1), _build(2)]

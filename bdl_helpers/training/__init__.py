@@ -14,6 +14,10 @@ TensorFlow loops that cover many epochs per call:
   (or many captured weight sets) in one compiled call: the ensembles' tool.
 - :class:`CaptureWeights` records weights at chosen epochs, inside the loop.
 
+Random layers (Dropout, GaussianNoise and the like) draw each model's numbers
+from its own seed in one vectorized pass (``_vectorized_random``): stacked
+models do not fall back to a loop over the models.
+
 The step is Keras's own, in its stateless form (the one its JAX trainer runs),
 so losses, metrics, regularization, constraints, clipping, schedules and the
 training behaviour of Dropout, noise and BatchNormalization are Keras's code.
@@ -33,6 +37,7 @@ import logging
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
 from bdl_helpers.training import _internals
+from bdl_helpers.training._vectorized_random import register_random_converters
 from bdl_helpers.training.callbacks import CaptureWeights
 from bdl_helpers.training.fitting import fit, fit_many
 from bdl_helpers.training.predict import evaluate_splits, predict_many, score_models
@@ -53,7 +58,9 @@ __all__ = [
     "score_models",
 ]
 
+# Before anything compiles: cached programs keep whatever pfor did at trace time.
 _internals.register_bitcast_converter()
+register_random_converters()
 
 
 class _QuietEngineNotes(logging.Filter):

@@ -73,6 +73,9 @@ def missing_internals() -> list[str]:
         checks["tensorflow...pfor._pfor_converter_registry"] = hasattr(
             pfor, "_pfor_converter_registry"
         )
+        # The random-op converters (_vectorized_random) also need these.
+        for name in ("wrap", "ConversionNotImplementedError"):
+            checks[f"tensorflow...pfor.{name}"] = hasattr(pfor, name)
     except ImportError:
         checks["tensorflow.python.ops.parallel_for.pfor"] = False
     missing.extend(name for name, ok in checks.items() if not ok)

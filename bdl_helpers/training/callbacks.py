@@ -188,5 +188,7 @@ def replay(
             cb.advance(count, last)
         elif isinstance(cb, CaptureWeights):
             pass  # filled from the loop's capture buffers when training ends
+        elif type(cb) is keras.callbacks.EarlyStopping:
+            pass  # decided in the loop; stopping.InGraphStopping.finish sets it
         else:  # pragma: no cover - the driver runs other callbacks live
             raise RuntimeError(f"{type(cb).__name__} cannot be replayed")

@@ -23,6 +23,11 @@ from bdl_helpers.training.data import (
     check_indices,
     default_seed,
 )
+from bdl_helpers.training.stopping import (
+    InGraphStopping,
+    is_early_stopping,
+    stoppers_of,
+)
 
 import keras
 import numpy as np
@@ -165,7 +170,16 @@ def train(
                     f"but {func} trains only {epochs} epochs (0 to {epochs - 1}). "
                     "Capture epochs are 0-based: the last is epochs - 1."
                 )
-    live = any(not is_passive(cb) for cbs in per_model for cb in cbs)
+    # EarlyStopping (one per model) is decided inside the loop; any other
+    # callback that acts on the model runs live, one epoch per compiled call.
+    stoppers = stoppers_of(per_model)
+    live = any(
+        not (is_passive(cb) or (stoppers is not None and is_early_stopping(cb)))
+        for cbs in per_model
+        for cb in cbs
+    )
+    if live:
+        stoppers = None
     capture_epochs = set()
     if not live:
         for cbs in per_model:
@@ -194,12 +208,18 @@ def train(
         val=val,
         val_per_model=val_rows is not None,
         n_slots=len(slot_of),
-    )
-    program, key = stack.train_program(
-        models[0], jit_compile=jit_compile, **program_args
+        stopping=0,
     )
     positions = stack.weight_positions(models[0])
     state = stack.stack_state(models)
+    stopping = None
+    if stoppers is not None:
+        weights = [state[p][j] for p, j in positions]
+        stopping = InGraphStopping(stoppers, log_keys, weights)
+        program_args["stopping"] = stopping.mode
+    program, key = stack.train_program(
+        models[0], jit_compile=jit_compile, **program_args
+    )
     captures = (
         [
             tf.zeros((len(slot_of), *state[p][j].shape), state[p][j].dtype)
@@ -228,6 +248,9 @@ def train(
             tf.constant(active),
             tf.constant(slots),
             captures,
+            {} if stopping is None else stopping.params,
+            {} if stopping is None else stopping.state,
+            [] if stopping is None else stopping.best_weights,
             tf.constant(start, tf.int32),
             tf.constant(count, tf.int32),
         )
@@ -265,20 +288,27 @@ def train(
             for i in np.flatnonzero(active):
                 callback_lists[i].on_epoch_begin(epoch)
             state = stack.stack_state(models)
-        state, logs, captures = run_chunk(epoch, count)
+        state, logs, captures, now_active, stop_state, best_weights = run_chunk(
+            epoch, count
+        )
         logs = np.swapaxes(logs.numpy()[:count], 0, 1)  # (models, epochs, keys)
         if live:
             stack.unstack_state(models, state)
+        if stopping is not None:
+            stopping.state, stopping.best_weights = stop_state, best_weights
         was_active = active.copy()
         for i in np.flatnonzero(was_active):
-            last = dict(zip(log_keys, logs[i, -1].tolist(), strict=True))
+            run = count if stopping is None else stopping.epochs_run(i, epoch, count)
+            last = dict(zip(log_keys, logs[i, run - 1].tolist(), strict=True))
             if live:
                 callback_lists[i].on_epoch_end(epoch, last)
                 if models[i].stop_training:
                     active[i] = False
             else:
-                replay(callback_lists[i], epoch, logs[i], log_keys, last)
+                replay(callback_lists[i], epoch, logs[i, :run], log_keys, last)
             last_logs[i] = last
+        if stopping is not None:
+            active = now_active.numpy()
         if bar is not None:
             with warnings.catch_warnings():  # a diverged run: all-NaN logs
                 warnings.simplefilter("ignore", RuntimeWarning)
@@ -288,6 +318,8 @@ def train(
 
     if not live:
         stack.unstack_state(models, state)
+    if stopping is not None:
+        stopping.finish(models)
     if slot_of:
         buffers = [c.numpy() for c in captures]
         for i, cbs in enumerate(per_model):

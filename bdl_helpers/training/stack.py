@@ -299,6 +299,50 @@ def _where(active: tf.Tensor, new: tf.Tensor, old: tf.Tensor) -> tf.Tensor:
     return tf.where(mask, new, old)
 
 
+# The in-graph form of keras.callbacks.EarlyStopping, one per model: its
+# settings (STOP_PARAMS) and its running state (STOP_STATE), as stacked tensors.
+STOP_PARAMS = ("column", "maximize", "min_delta", "baseline", "patience", "start")
+STOP_STATE = ("best", "has_best", "best_epoch", "wait", "stopped", "has_weights")
+
+
+def _early_stopping(params: dict, stop: dict, row: tf.Tensor, epoch, active):
+    """One epoch of ``EarlyStopping.on_epoch_end`` for every model, in the graph.
+
+    Mirrors Keras 3.15's logic line by line (improvement = ``op(current -
+    min_delta, best)`` with ``min_delta`` already signed as Keras signs it; the
+    wait restarts only when the baseline is beaten too; no stop at epoch 0),
+    in float64 as Keras compares the logged Python floats. Returns the new
+    stop state, whether each model's best weights are to be saved now, and
+    the new ``active`` mask (a model that stops is frozen from the next epoch).
+    """
+    column = params["column"]
+    current = tf.cast(
+        tf.gather(row, tf.maximum(column, 0), axis=1, batch_dims=1), tf.float64
+    )
+
+    def better(a, b):
+        return tf.where(params["maximize"], a > b, a < b)
+
+    applicable = active & (column >= 0) & (epoch >= params["start"])
+    first = applicable & ~stop["has_weights"]
+    wait = tf.where(applicable, stop["wait"] + 1, stop["wait"])
+    shifted = current - params["min_delta"]
+    improved = applicable & (~stop["has_best"] | better(shifted, stop["best"]))
+    baseline = params["baseline"]
+    beats_baseline = tf.math.is_nan(baseline) | better(shifted, baseline)
+    wait = tf.where(improved & beats_baseline, tf.zeros_like(wait), wait)
+    stops = applicable & ~improved & (wait >= params["patience"]) & (epoch > 0)
+    new = {
+        "best": tf.where(improved, current, stop["best"]),
+        "has_best": stop["has_best"] | improved,
+        "best_epoch": tf.where(improved | first, epoch, stop["best_epoch"]),
+        "wait": wait,
+        "stopped": tf.where(stops, epoch, stop["stopped"]),
+        "has_weights": stop["has_weights"] | first | improved,
+    }
+    return new, first | improved, active & ~stops
+
+
 # --------------------------------------------------------------------------
 # Programs
 # --------------------------------------------------------------------------
@@ -317,15 +361,21 @@ def train_program(
     val_per_model: bool,
     n_slots: int,
     jit_compile: bool,
+    stopping: int = 0,
 ) -> Callable:
     """The compiled loop that trains ``n_models`` stacked models for a chunk.
 
     ``run(state, x, y, val, rows, val_rows, seeds, active, slots, captures,
-    start, count)`` trains ``count <= CHUNK`` epochs from epoch ``start`` and
-    returns ``(state, logs, captures)``: the new state, the epochs' logs of
-    shape (CHUNK, n_models, n_keys), and the capture buffers with the weights
-    of every epoch whose ``slots`` entry is >= 0 written at that slot.
-    Models whose ``active`` entry is False keep their state.
+    stop_params, stop_state, best_weights, start, count)`` trains ``count <=
+    CHUNK`` epochs from epoch ``start`` and returns ``(state, logs, captures,
+    active, stop_state, best_weights)``: the new state, the epochs' logs of
+    shape (CHUNK, n_models, n_keys), the capture buffers with the weights of
+    every epoch whose ``slots`` entry is >= 0 written at that slot, and the
+    early-stopping outputs. Models whose ``active`` entry is False keep their
+    state. ``stopping`` is 0 (no early stopping), 1 (early stopping: the
+    ``stop_*`` arguments, see :func:`_early_stopping`) or 2 (also keep each
+    model's best weights, in ``get_weights()`` order, for
+    ``restore_best_weights``).
     """
     key = (
         signature(template),
@@ -339,7 +389,8 @@ def train_program(
         spec(val),
         val_per_model,
         n_slots,
-        jit_compile,
+        stopping,
+        jit_compile,  # last: the driver reads it from the key
     )
     return _cached(
         key,
@@ -353,6 +404,7 @@ def train_program(
             val_per_model,
             n_slots,
             jit_compile,
+            stopping,
         ),
     ), key
 
@@ -367,6 +419,7 @@ def _build_train(
     val_per_model,
     n_slots,
     jit_compile,
+    stopping,
 ):
     steps = _Steps(template)
     width = len(steps.keys) * (2 if with_val else 1)
@@ -374,7 +427,21 @@ def _build_train(
     positions = weight_positions(template)
 
     def run(
-        state, x, y, val, rows, val_rows, seeds, active, slots, captures, start, count
+        state,
+        x,
+        y,
+        val,
+        rows,
+        val_rows,
+        seeds,
+        active,
+        slots,
+        captures,
+        stop_params,
+        stop_state,
+        best_weights,
+        start,
+        count,
     ):
         def step(s, orders, begin, size):
             idx = tf.slice(orders, [0, begin], [n_models, size])
@@ -412,7 +479,16 @@ def _build_train(
             if n_slots:
                 current = [state[p][j] for p, j in positions]
                 captures = _capture(captures, current, slots[i])
-        return state, out.stack(), captures
+            if stopping:
+                stop_state, save, active = _early_stopping(
+                    stop_params, stop_state, row, epoch, active
+                )
+                if stopping == 2:
+                    best_weights = [
+                        _where(save, state[p][j], b)
+                        for (p, j), b in zip(positions, best_weights, strict=True)
+                    ]
+        return state, out.stack(), captures, active, stop_state, best_weights
 
     return tf.function(run, jit_compile=jit_compile)
 
