@@ -30,7 +30,7 @@ ALLOW_ROOT = $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab instructor test notebooks student benchmark constraints clean-venv
+.PHONY: help install lab instructor test test-fast notebooks student benchmark constraints clean-venv
 
 help: ## List the commands
 	@echo "Better Deep Learning, an interactive course. Commands:"
@@ -76,6 +76,10 @@ instructor: $(STAMP) ## Open the instructor versions (notebooks/, with solutions
 test: $(STAMP) ## Lint, then run every test: unit, grading pipeline, notebooks (nbval)
 	$(BIN)/ruff check $(RUFF_PATHS)
 	MPLBACKEND=Agg $(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## Lint, then the quick tests only (no notebooks, grading runs or engine fidelity)
+	$(BIN)/ruff check $(RUFF_PATHS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 notebooks: $(STAMP) ## Re-execute every notebook in place, storing outputs and plots
 	$(BIN)/python scripts/execute_notebooks.py

@@ -8,11 +8,30 @@ work is shared between two processes. Two rules keep that correct and short:
 - the longest groups start first (the notebooks, then each chapter's grading
   round trip, then the unit tests), so that no long job starts last while the
   other worker sits idle.
+
+It also marks the long tests ``slow``: the notebooks, the grading round trips
+(tests that use the ``course`` fixture) and the engine's fidelity tests
+against ``model.fit``. ``make test-fast`` runs the others, in about a minute.
 """
 
 from __future__ import annotations
 
 import pytest
+
+# Test modules that train against model.fit, seed after seed.
+SLOW_MODULES = {
+    "test_training.py",
+    "test_training_many.py",
+    "test_vectorized_random.py",
+}
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    return (
+        _is_notebook_cell(item)
+        or item.path.name in SLOW_MODULES
+        or "course" in getattr(item, "fixturenames", ())
+    )
 
 
 def _is_notebook_cell(item: pytest.Item) -> bool:
@@ -32,6 +51,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if _is_notebook_cell(item):
             item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.stem}"))
+        if _is_slow(item):
+            item.add_marker(pytest.mark.slow)
     if config.getoption("dist", "no") != "no":
         # Stable sort: cells keep their order inside each notebook.
         items.sort(key=_rank)

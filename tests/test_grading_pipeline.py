@@ -778,7 +778,7 @@ def plan_broken_submission(nb) -> BrokenPlan:
     return plan
 
 
-def tests_after(nb, grade_id: str) -> set[str]:
+def cells_tested_after(nb, grade_id: str) -> set[str]:
     """The autograded test cells that come after cell ``grade_id``."""
     ids = [_grade_id(c) for c in nb.cells]
     start = ids.index(grade_id)
@@ -916,7 +916,7 @@ def test_looping_raising_and_crashing_answers_are_graded(course: Course, graded)
     result = graded["broken"]
     broken = {g for e in plan.broken_exercises for g in course.exercise_tests(e)}
     if plan.died_in:
-        broken |= tests_after(exercises, plan.died_in)
+        broken |= cells_tested_after(exercises, plan.died_in)
     assert broken, "no answer cell to break in this chapter"
     unexpected = {
         g: s
@@ -929,7 +929,7 @@ def test_looping_raising_and_crashing_answers_are_graded(course: Course, graded)
         f"marks elsewhere, but not on {sorted(unexpected)}; {result.table()}"
     )
     if plan.died_in:
-        died = tests_after(exercises, plan.died_in)
+        died = cells_tested_after(exercises, plan.died_in)
         assert all("KernelDied" in result.errors.get(g, "") for g in died), (
             f"the tests after the dead kernel should say so; {result.table()}"
         )
@@ -954,7 +954,7 @@ def test_patched_checks_and_a_deleted_test_cell_do_not_fool_grading(
         f"{sorted(plan.fails)} and full marks elsewhere, but not on "
         f"{sorted(unexpected)}; {result.table()}"
     )
-    flagged = tests_after(course.exercises, plan.tampered)
+    flagged = cells_tested_after(course.exercises, plan.tampered)
     assert result.manual == flagged, (
         f"expected the tests after {plan.tampered} flagged for a manual grade: "
         f"{sorted(flagged)}; flagged: {sorted(result.manual)}"
