@@ -280,6 +280,84 @@ def test_early_stopping_in_the_loop_matches_model_fit(settings):
         _close(models[i].get_weights(), reference.get_weights(), atol=1e-4)
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(monitor="val_accuracy", save_best_only=True),
+        dict(monitor="val_loss", save_best_only=True, initial_value_threshold=0.6),
+        dict(monitor="val_loss", save_best_only=True, save_weights_only=True),
+    ],
+    ids=["accuracy", "threshold", "weights-only"],
+)
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+def test_best_only_checkpoint_in_the_loop_matches_model_fit(settings, tmp_path):
+    """Each member's best-only ModelCheckpoint (with its EarlyStopping beside
+    it) writes the file model.fit writes, and ends with the same ``best``."""
+    (x, y), val = _data()
+    suffix = ".weights.h5" if settings.get("save_weights_only") else ".keras"
+    rates = (0.5, 0.05)
+
+    def callbacks_of(folder, i):
+        return [
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=5),
+            keras.callbacks.ModelCheckpoint(folder / f"m{i}{suffix}", **settings),
+        ]
+
+    ours = {i: callbacks_of(tmp_path / "ours", i) for i in range(len(rates))}
+    models = [_build(1, lr) for lr in rates]
+    histories = fit_many(
+        models,
+        x,
+        y,
+        epochs=30,
+        shuffle=False,
+        validation_data=val,
+        callbacks=lambda i: ours[i],
+        verbose=0,
+    )
+    for i, lr in enumerate(rates):
+        reference = _build(1, lr)
+        theirs = callbacks_of(tmp_path / "theirs", i)
+        expected = reference.fit(
+            x,
+            y,
+            epochs=30,
+            shuffle=False,
+            validation_data=val,
+            callbacks=theirs,
+            verbose=0,
+        )
+        assert histories[i].epoch == expected.epoch
+        assert ours[i][1].best == pytest.approx(theirs[1].best, rel=1e-4)
+        saved = {}
+        for side in ("ours", "theirs"):
+            path = tmp_path / side / f"m{i}{suffix}"
+            if settings.get("save_weights_only"):
+                model = _build(9, lr)
+                model.load_weights(path)
+            else:
+                model = keras.saving.load_model(path)
+            saved[side] = model.get_weights()
+        _close(saved["ours"], saved["theirs"], atol=1e-4)
+    _close(models[0].get_weights(), _final_weights_of_a_plain_fit(0.5, 30, val))
+
+
+def _final_weights_of_a_plain_fit(lr, epochs, val):
+    """The weights model.fit ends with when EarlyStopping(val_loss, 5) stops it."""
+    (x, y), _ = _data()
+    model = _build(1, lr)
+    model.fit(
+        x,
+        y,
+        epochs=epochs,
+        shuffle=False,
+        validation_data=val,
+        callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=5)],
+        verbose=0,
+    )
+    return model.get_weights()
+
+
 def test_early_stopping_runs_in_the_loop_and_a_second_one_runs_live(monkeypatch):
     """One EarlyStopping per model needs no epoch-by-epoch calls; two fall back
     to Keras's own code, epoch by epoch, with the same result."""

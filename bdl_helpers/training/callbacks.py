@@ -165,6 +165,10 @@ def check_callbacks(callbacks: Sequence[Any] | None, func: str) -> list:
     return callbacks
 
 
+# Served inside the compiled loop (see monitors.py), never replayed.
+IN_LOOP = (keras.callbacks.EarlyStopping, keras.callbacks.ModelCheckpoint)
+
+
 def replay(
     cbl: keras.callbacks.CallbackList,
     start: int,
@@ -188,7 +192,10 @@ def replay(
             cb.advance(count, last)
         elif isinstance(cb, CaptureWeights):
             pass  # filled from the loop's capture buffers when training ends
-        elif type(cb) is keras.callbacks.EarlyStopping:
-            pass  # decided in the loop; stopping.InGraphStopping.finish sets it
+        elif type(cb) in (
+            keras.callbacks.EarlyStopping,
+            keras.callbacks.ModelCheckpoint,
+        ):
+            pass  # served in the loop; monitors.InLoopMonitors.finish sets them
         else:  # pragma: no cover - the driver runs other callbacks live
             raise RuntimeError(f"{type(cb).__name__} cannot be replayed")

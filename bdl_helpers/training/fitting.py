@@ -23,11 +23,7 @@ from bdl_helpers.training.data import (
     check_indices,
     default_seed,
 )
-from bdl_helpers.training.stopping import (
-    InGraphStopping,
-    is_early_stopping,
-    stoppers_of,
-)
+from bdl_helpers.training.monitors import InLoopMonitors
 
 import keras
 import numpy as np
@@ -170,16 +166,14 @@ def train(
                     f"but {func} trains only {epochs} epochs (0 to {epochs - 1}). "
                     "Capture epochs are 0-based: the last is epochs - 1."
                 )
-    # EarlyStopping (one per model) is decided inside the loop; any other
-    # callback that acts on the model runs live, one epoch per compiled call.
-    stoppers = stoppers_of(per_model)
+    log_keys = _log_keys(list(models[0].get_metrics_result().keys()), val is not None)
+    # EarlyStopping and best-only ModelCheckpoint (one of each per model) are
+    # served inside the loop; any other callback that acts on the model runs
+    # live, one epoch per compiled call.
+    served = InLoopMonitors.serves(per_model, log_keys)
     live = any(
-        not (is_passive(cb) or (stoppers is not None and is_early_stopping(cb)))
-        for cbs in per_model
-        for cb in cbs
+        not (is_passive(cb) or id(cb) in served) for cbs in per_model for cb in cbs
     )
-    if live:
-        stoppers = None
     capture_epochs = set()
     if not live:
         for cbs in per_model:
@@ -195,7 +189,6 @@ def train(
         )
         for model, cbs, history in zip(models, per_model, histories, strict=True)
     ]
-    log_keys = _log_keys(list(models[0].get_metrics_result().keys()), val is not None)
     bar = ProgressBar(epochs, description) if verbose else None
 
     program_args = dict(
@@ -208,15 +201,13 @@ def train(
         val=val,
         val_per_model=val_rows is not None,
         n_slots=len(slot_of),
-        stopping=0,
     )
     positions = stack.weight_positions(models[0])
     state = stack.stack_state(models)
-    stopping = None
-    if stoppers is not None:
-        weights = [state[p][j] for p, j in positions]
-        stopping = InGraphStopping(stoppers, log_keys, weights)
-        program_args["stopping"] = stopping.mode
+    monitors = None
+    if served and not live:
+        monitors = InLoopMonitors(per_model, log_keys, state, positions)
+        program_args["monitors"] = monitors.signature
     program, key = stack.train_program(
         models[0], jit_compile=jit_compile, **program_args
     )
@@ -248,9 +239,7 @@ def train(
             tf.constant(active),
             tf.constant(slots),
             captures,
-            {} if stopping is None else stopping.params,
-            {} if stopping is None else stopping.state,
-            [] if stopping is None else stopping.best_weights,
+            *(([], [], []) if monitors is None else monitors.arguments),
             tf.constant(start, tf.int32),
             tf.constant(count, tf.int32),
         )
@@ -288,17 +277,15 @@ def train(
             for i in np.flatnonzero(active):
                 callback_lists[i].on_epoch_begin(epoch)
             state = stack.stack_state(models)
-        state, logs, captures, now_active, stop_state, best_weights = run_chunk(
-            epoch, count
-        )
+        state, logs, captures, now_active, monitor_state, kept = run_chunk(epoch, count)
         logs = np.swapaxes(logs.numpy()[:count], 0, 1)  # (models, epochs, keys)
         if live:
             stack.unstack_state(models, state)
-        if stopping is not None:
-            stopping.state, stopping.best_weights = stop_state, best_weights
+        if monitors is not None:
+            monitors.update(monitor_state, kept)
         was_active = active.copy()
         for i in np.flatnonzero(was_active):
-            run = count if stopping is None else stopping.epochs_run(i, epoch, count)
+            run = count if monitors is None else monitors.epochs_run(i, epoch, count)
             last = dict(zip(log_keys, logs[i, run - 1].tolist(), strict=True))
             if live:
                 callback_lists[i].on_epoch_end(epoch, last)
@@ -307,7 +294,7 @@ def train(
             else:
                 replay(callback_lists[i], epoch, logs[i, :run], log_keys, last)
             last_logs[i] = last
-        if stopping is not None:
+        if monitors is not None:
             active = now_active.numpy()
         if bar is not None:
             with warnings.catch_warnings():  # a diverged run: all-NaN logs
@@ -318,8 +305,8 @@ def train(
 
     if not live:
         stack.unstack_state(models, state)
-    if stopping is not None:
-        stopping.finish(models)
+    if monitors is not None:
+        monitors.finish(models, state)
     if slot_of:
         buffers = [c.numpy() for c in captures]
         for i, cbs in enumerate(per_model):

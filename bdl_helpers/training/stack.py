@@ -299,21 +299,28 @@ def _where(active: tf.Tensor, new: tf.Tensor, old: tf.Tensor) -> tf.Tensor:
     return tf.where(mask, new, old)
 
 
-# The in-graph form of keras.callbacks.EarlyStopping, one per model: its
-# settings (STOP_PARAMS) and its running state (STOP_STATE), as stacked tensors.
-STOP_PARAMS = ("column", "maximize", "min_delta", "baseline", "patience", "start")
-STOP_STATE = ("best", "has_best", "best_epoch", "wait", "stopped", "has_weights")
+# Monitors: the in-graph form of keras.callbacks.EarlyStopping and of
+# ModelCheckpoint(save_best_only=True), one slot per kind, each model with its
+# own settings and running state, as stacked tensors (see monitors.py).
+MONITOR_PARAMS = ("column", "maximize", "min_delta", "baseline", "patience", "start")
+MONITOR_STATE = ("best", "has_best", "best_epoch", "wait", "stopped")
+# What a slot keeps of each model at its best epoch: nothing, the weights
+# (EarlyStopping's restore_best_weights) or the state a saved model holds
+# (ModelCheckpoint: weights and optimizer state).
+KEEP_NOTHING, KEEP_WEIGHTS, KEEP_MODEL = "nothing", "weights", "model"
 
 
-def _early_stopping(params: dict, stop: dict, row: tf.Tensor, epoch, active):
+def _monitor(params: dict, mon: dict, row: tf.Tensor, epoch, active):
     """One epoch of ``EarlyStopping.on_epoch_end`` for every model, in the graph.
 
     Mirrors Keras 3.15's logic line by line (improvement = ``op(current -
     min_delta, best)`` with ``min_delta`` already signed as Keras signs it; the
     wait restarts only when the baseline is beaten too; no stop at epoch 0),
-    in float64 as Keras compares the logged Python floats. Returns the new
-    stop state, whether each model's best weights are to be saved now, and
-    the new ``active`` mask (a model that stops is frozen from the next epoch).
+    in float64 as Keras compares the logged Python floats. ModelCheckpoint's
+    ``save_best_only`` rule is the same with ``min_delta = 0``, a patience no
+    run reaches, and its ``initial_value_threshold`` as the first best.
+    Returns the new state, whether each model improved (its best is kept),
+    and which models stop.
     """
     column = params["column"]
     current = tf.cast(
@@ -324,23 +331,21 @@ def _early_stopping(params: dict, stop: dict, row: tf.Tensor, epoch, active):
         return tf.where(params["maximize"], a > b, a < b)
 
     applicable = active & (column >= 0) & (epoch >= params["start"])
-    first = applicable & ~stop["has_weights"]
-    wait = tf.where(applicable, stop["wait"] + 1, stop["wait"])
+    wait = tf.where(applicable, mon["wait"] + 1, mon["wait"])
     shifted = current - params["min_delta"]
-    improved = applicable & (~stop["has_best"] | better(shifted, stop["best"]))
+    improved = applicable & (~mon["has_best"] | better(shifted, mon["best"]))
     baseline = params["baseline"]
     beats_baseline = tf.math.is_nan(baseline) | better(shifted, baseline)
     wait = tf.where(improved & beats_baseline, tf.zeros_like(wait), wait)
     stops = applicable & ~improved & (wait >= params["patience"]) & (epoch > 0)
     new = {
-        "best": tf.where(improved, current, stop["best"]),
-        "has_best": stop["has_best"] | improved,
-        "best_epoch": tf.where(improved | first, epoch, stop["best_epoch"]),
+        "best": tf.where(improved, current, mon["best"]),
+        "has_best": mon["has_best"] | improved,
+        "best_epoch": tf.where(improved, epoch, mon["best_epoch"]),
         "wait": wait,
-        "stopped": tf.where(stops, epoch, stop["stopped"]),
-        "has_weights": stop["has_weights"] | first | improved,
+        "stopped": tf.where(stops, epoch, mon["stopped"]),
     }
-    return new, first | improved, active & ~stops
+    return new, improved, stops
 
 
 # --------------------------------------------------------------------------
@@ -361,21 +366,21 @@ def train_program(
     val_per_model: bool,
     n_slots: int,
     jit_compile: bool,
-    stopping: int = 0,
+    monitors: tuple[str, ...] = (),
 ) -> Callable:
     """The compiled loop that trains ``n_models`` stacked models for a chunk.
 
     ``run(state, x, y, val, rows, val_rows, seeds, active, slots, captures,
-    stop_params, stop_state, best_weights, start, count)`` trains ``count <=
+    monitor_params, monitor_state, kept, start, count)`` trains ``count <=
     CHUNK`` epochs from epoch ``start`` and returns ``(state, logs, captures,
-    active, stop_state, best_weights)``: the new state, the epochs' logs of
-    shape (CHUNK, n_models, n_keys), the capture buffers with the weights of
-    every epoch whose ``slots`` entry is >= 0 written at that slot, and the
-    early-stopping outputs. Models whose ``active`` entry is False keep their
-    state. ``stopping`` is 0 (no early stopping), 1 (early stopping: the
-    ``stop_*`` arguments, see :func:`_early_stopping`) or 2 (also keep each
-    model's best weights, in ``get_weights()`` order, for
-    ``restore_best_weights``).
+    active, monitor_state, kept)``: the new state, the epochs' logs of shape
+    (CHUNK, n_models, n_keys), the capture buffers with the weights of every
+    epoch whose ``slots`` entry is >= 0 written at that slot, and the
+    monitors' outputs. Models whose ``active`` entry is False keep their
+    state. ``monitors`` names what each monitor slot keeps at a model's best
+    epoch (``KEEP_*``); its ``monitor_*`` arguments and ``kept`` buffers are
+    lists with one entry per slot (see :func:`_monitor`): ``kept[k]`` is
+    empty, the weights in ``get_weights()`` order, or state parts 0-2.
     """
     key = (
         signature(template),
@@ -389,7 +394,7 @@ def train_program(
         spec(val),
         val_per_model,
         n_slots,
-        stopping,
+        monitors,
         jit_compile,  # last: the driver reads it from the key
     )
     return _cached(
@@ -404,7 +409,7 @@ def train_program(
             val_per_model,
             n_slots,
             jit_compile,
-            stopping,
+            monitors,
         ),
     ), key
 
@@ -419,7 +424,7 @@ def _build_train(
     val_per_model,
     n_slots,
     jit_compile,
-    stopping,
+    monitors,
 ):
     steps = _Steps(template)
     width = len(steps.keys) * (2 if with_val else 1)
@@ -437,9 +442,9 @@ def _build_train(
         active,
         slots,
         captures,
-        stop_params,
-        stop_state,
-        best_weights,
+        monitor_params,
+        monitor_state,
+        kept,
         start,
         count,
     ):
@@ -479,16 +484,29 @@ def _build_train(
             if n_slots:
                 current = [state[p][j] for p, j in positions]
                 captures = _capture(captures, current, slots[i])
-            if stopping:
-                stop_state, save, active = _early_stopping(
-                    stop_params, stop_state, row, epoch, active
-                )
-                if stopping == 2:
-                    best_weights = [
-                        _where(save, state[p][j], b)
-                        for (p, j), b in zip(positions, best_weights, strict=True)
-                    ]
-        return state, out.stack(), captures, active, stop_state, best_weights
+            if monitors:
+                # Every monitor sees the epoch (Keras calls all callbacks),
+                # then the models that any of them stopped are frozen.
+                before, monitor_state, kept = active, list(monitor_state), list(kept)
+                for k, keep in enumerate(monitors):
+                    monitor_state[k], improved, stops = _monitor(
+                        monitor_params[k], monitor_state[k], row, epoch, before
+                    )
+                    active = active & ~stops
+                    if keep == KEEP_WEIGHTS:
+                        kept[k] = [
+                            _where(improved, state[p][j], b)
+                            for (p, j), b in zip(positions, kept[k], strict=True)
+                        ]
+                    elif keep == KEEP_MODEL:
+                        kept[k] = [
+                            [
+                                _where(improved, v, b)
+                                for v, b in zip(vs, bs, strict=True)
+                            ]
+                            for vs, bs in zip(state[:3], kept[k], strict=True)
+                        ]
+        return state, out.stack(), captures, active, monitor_state, kept
 
     return tf.function(run, jit_compile=jit_compile)
 
