@@ -65,7 +65,7 @@ lab: $(STAMP) ## Open the course for learners: your own copies of the chapters, 
 	$(BIN)/python scripts/student_workspace.py
 	JUPYTER_CONFIG_DIR="$(CURDIR)/jupyter-config/learner" \
 	  $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)/work" \
-	  --LabApp.default_url=/lab/tree/00-introduction/00-introduction.ipynb \
+	  --LabApp.default_url=/lab/tree/START-HERE.ipynb \
 	  $(ALLOW_ROOT) $(LAB_ARGS)
 
 instructor: $(STAMP) ## Open the instructor versions (notebooks/, with solutions)

@@ -13,6 +13,10 @@ For each chapter ``notebooks/NN-name/NN-name.ipynb`` it makes sure that
 It never overwrites a learner's copy: a chapter already in ``work/`` is left
 as it is, so running it again (or pulling new chapters) keeps your answers.
 Delete ``work/NN-name/`` to start a chapter afresh.
+
+It also copies the start page, ``notebooks/START-HERE.ipynb`` (the chapter map
+and how the exercises work), to ``work/START-HERE.ipynb``, every time: it holds
+no answers, and so it lists the chapters you pulled last.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+START_PAGE = "START-HERE.ipynb"
 
 
 def chapters(root: Path) -> list[str]:
@@ -75,6 +80,9 @@ def prepare(root: Path = REPO_ROOT) -> list[tuple[str, str]]:
     for chapter in new:
         work(chapter).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(release(chapter), work(chapter))
+    if (root / "notebooks" / START_PAGE).is_file():
+        (root / "work").mkdir(exist_ok=True)
+        shutil.copyfile(root / "notebooks" / START_PAGE, root / "work" / START_PAGE)
     return [(c, "new copy" if c in new else "kept your copy") for c in names]
 
 

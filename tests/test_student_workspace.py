@@ -39,3 +39,15 @@ def test_learners_get_student_versions_and_keep_their_work(course: Path):
     work.write_text(work.read_text().replace("NotImplementedError", "MyAnswer"))
     assert prepare(course) == [("99-fixture", "kept your copy")]
     assert "MyAnswer" in _sources(work)
+
+
+def test_the_start_page_is_copied_and_refreshed(course: Path):
+    page = course / "notebooks" / "START-HERE.ipynb"
+    page.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    prepare(course)
+    copy = course / "work" / "START-HERE.ipynb"
+    assert copy.read_text() == page.read_text()
+    page.write_text(page.read_text().replace("[]", '[{"cell_type": "raw", '
+                    '"metadata": {}, "source": "new chapters"}]'))
+    prepare(course)
+    assert "new chapters" in copy.read_text()
