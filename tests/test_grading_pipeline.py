@@ -22,7 +22,7 @@ The round trip b-e submits the chapter's *exercise notebook*: the notebook
 filtered to the setup cell, the nbgrader cells and the markdown cells. The case
 study is left out to keep CI fast (nbval executes the full notebooks) and is not
 needed, because every exercise depends only on the setup cell and its own cells
-(checked statically below). The five submissions are graded by two nbgrader runs
+(checked statically below). The five submissions are graded by three nbgrader runs
 in parallel, each in its own copy of the course directory; scores are read from
 the gradebook, cell by cell, and a failure lists every test cell's score with the
 error or stderr output that cost it its points.
@@ -65,8 +65,8 @@ HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 # Wall-clock guards. Per-cell timeouts of the broken submission (e.): short, for
 # that run only; the configured one (nbgrader_config.py) applies to the others.
 BROKEN_RUN_CELL_TIMEOUT = 20
-NBGRADER_RUN_TIMEOUT = 600
-TEST_TIMEOUT = 900
+NBGRADER_RUN_TIMEOUT = 900
+TEST_TIMEOUT = 1200
 LOOP_SOURCE = "while True:\n    pass\n"
 RAISE_SOURCE = 'raise RuntimeError("broken")\n'
 EXIT_SOURCE = "import os\n\nos._exit(0)  # kills the kernel\n"
@@ -829,9 +829,9 @@ def autograde(course: Course, submissions: dict[str, object], args: list[str]) -
 def graded(course: Course) -> dict[str, Grading]:
     """Autograde the five submissions of the chapter (b.-f.).
 
-    Two nbgrader runs in parallel, one per core, of about equal length: the
-    looping submission alone, with a short per-cell timeout given on the command
-    line for that run only; the four others together, with the configured one.
+    Three nbgrader runs in parallel, of about equal length: the looping
+    submission alone, with a short per-cell timeout given on the command line
+    for that run only; the others two by two, with the configured one.
     """
     exercises = course.exercises
     wrong = {answer_id: src for answer_id, src, _ in _wrong_answers(exercises)}
@@ -845,6 +845,11 @@ def graded(course: Course) -> dict[str, Grading]:
             {
                 "as-is": exercises,
                 "release": exercise_notebook(course.release),
+            },
+            [],
+        ),
+        (
+            {
                 "wrong": _replace_answers(exercises, wrong),
                 "tampered": plan_tampered_submission(exercises).submission,
             },
