@@ -30,6 +30,11 @@ c.CourseDirectory.release_directory = "release"
 # raised; the cells after it still run. Override once: --Execute.timeout=300.
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
+# After a reply, nbgrader waits 4 s for the cell's last output and, past that,
+# fails the whole notebook. After an interrupted loop on a busy machine the
+# kernel can take longer: wait 30 s, then grade the cell with what it printed.
+c.Execute.iopub_timeout = 30
+c.Execute.raise_on_iopub_timeout = False
 
 
 # The chapter notebooks keep, in metadata["bdl"], a wrong answer that the grading
