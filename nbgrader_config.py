@@ -65,17 +65,26 @@ def _autograde_preprocessors() -> list:
     from pathlib import Path
 
     from nbgrader.converters import Autograde
-    from nbgrader.preprocessors import Execute, SaveAutoGrades
+    from nbgrader.preprocessors import Execute, OverwriteCells, SaveAutoGrades
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from nbgrader_steps import CourseExecute, FlagTampering
+    from nbgrader_steps import CourseExecute, FlagTampering, RestoreDeletedCells
 
-    ours = {Execute: CourseExecute, SaveAutoGrades: FlagTampering}
-    defaults = Autograde.class_traits()["autograde_preprocessors"].default()
-    return [ours.get(step, step) for step in defaults]
+    ours = {
+        Execute: CourseExecute,
+        SaveAutoGrades: FlagTampering,
+        OverwriteCells: RestoreDeletedCells,
+    }
+    traits = Autograde.class_traits()
+    return [
+        [ours.get(step, step) for step in traits[name].default()]
+        for name in ("sanitize_preprocessors", "autograde_preprocessors")
+    ]
 
 
-c.Autograde.autograde_preprocessors = _autograde_preprocessors()
+c.Autograde.sanitize_preprocessors, c.Autograde.autograde_preprocessors = (
+    _autograde_preprocessors()
+)
 # A deleted test (or read-only) cell is put back from the gradebook and graded,
 # with a warning in the log and a note at the top of the cell.
 c.OverwriteCells.add_missing_cells = True

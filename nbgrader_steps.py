@@ -17,9 +17,12 @@ These steps close the cheap holes, and make every failure visible:
   ``setattr``, ``exec``, ``importlib`` and the like) as *needs manual grade*,
   with a warning in the autograde log naming the cell and what it does.
 
-A deleted test cell is put back and graded by nbgrader itself
-(``OverwriteCells.add_missing_cells``, set in ``nbgrader_config.py``), with a
-warning in the log and a note at the top of the restored cell.
+- :class:`RestoreDeletedCells`: a deleted test cell is put back and graded
+  (nbgrader's ``OverwriteCells.add_missing_cells``, set in
+  ``nbgrader_config.py``), with a warning in the log and a note at the top of
+  the restored cell. nbgrader 0.9 fails the whole submission when the cell
+  before the deleted one is a read-only cell; this version puts the cell
+  after the nearest earlier cell that is still there.
 
 This module imports only nbgrader and the standard library: nbgrader loads
 it in its own process, where TensorFlow is not needed.
@@ -31,7 +34,7 @@ import ast
 
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
-from nbgrader.preprocessors import Execute, SaveAutoGrades
+from nbgrader.preprocessors import Execute, OverwriteCells, SaveAutoGrades
 
 # Run (silently, as its own execution) before every autograded test cell.
 GUARD_SOURCE = """\
@@ -201,3 +204,28 @@ class FlagTampering(SaveAutoGrades):
             )
             grade.needs_manual_grade = True
             self.gradebook.db.commit()
+
+
+class RestoreDeletedCells(OverwriteCells):
+    """nbgrader's ``OverwriteCells``, re-adding deleted grade cells robustly."""
+
+    def add_missing_grade_cells(self, nb, resources):
+        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        source_cells = source_nb.source_cells
+        order = [cell.name for cell in source_cells]
+        solutions = {cell.name for cell in source_nb.solution_cells}
+        for grade_cell in source_nb.grade_cells:
+            present = {
+                _nbgrader(cell).get("grade_id"): i for i, cell in enumerate(nb.cells)
+            }
+            name = grade_cell.name
+            if name in present:
+                continue
+            self.log.warning("Missing grade cell %s encountered, adding it back", name)
+            k = order.index(name)
+            cell = self.missing_cell_transform(
+                source_cells[k], grade_cell.max_score, is_solution=name in solutions
+            )
+            earlier = [present[n] for n in order[:k] if n in present]
+            nb.cells.insert(max(earlier) + 1 if earlier else 0, cell)
+        return nb, resources
