@@ -26,7 +26,11 @@ Modules, lower ones never importing higher ones:
   each Dense layer during training (the vanishing-gradient chapter).
 - :mod:`~bdl_helpers.learning_speed`: :func:`epochs_to_reach`, how many epochs
   a run needs to reach a target accuracy or loss.
+- :mod:`~bdl_helpers.layer_stats`: weight norms per layer and per unit, and
+  the mean and sparsity of a layer's outputs (penalties, constraints).
 - :mod:`~bdl_helpers.results`: the "book beside ours" table.
+- :mod:`~bdl_helpers.paired`: :func:`compare_paired`, the same seeds with and
+  without a technique, and whether their difference exceeds the noise.
 - :mod:`~bdl_helpers.grading`: checks for the nbgrader exercises.
 - :mod:`~bdl_helpers.widgets`: :func:`widgets.interact`, a figure that redraws
   when a control moves (explorers over computed results, live trainers).
@@ -46,7 +50,14 @@ from bdl_helpers.gradient_flow import (
 )
 from bdl_helpers.gradient_noise import minibatch_gradient_cosines
 from bdl_helpers.histograms import plot_histograms
+from bdl_helpers.layer_stats import (
+    activation_stats,
+    layer_outputs,
+    unit_norms,
+    weight_norms,
+)
 from bdl_helpers.learning_speed import epochs_to_reach
+from bdl_helpers.paired import PairedComparison, compare_paired, paired_table
 from bdl_helpers.plots import (
     plot_dataset,
     plot_decision_boundary,
@@ -73,18 +84,23 @@ __all__ = [
     "CaptureWeights",
     "Dataset",
     "GradientFlow",
+    "PairedComparison",
     "RepeatResult",
+    "activation_stats",
     "book_vs_ours",
+    "compare_paired",
     "epochs_to_reach",
     "evaluate_splits",
     "final_value",
     "fit",
     "fit_many",
     "grading",
+    "layer_outputs",
     "layer_gradient_norms",
     "list_datasets",
     "load_dataset",
     "minibatch_gradient_cosines",
+    "paired_table",
     "plot_dataset",
     "plot_decision_boundary",
     "plot_functions",
@@ -99,6 +115,8 @@ __all__ = [
     "score_models",
     "set_seed",
     "summarize_scores",
+    "unit_norms",
     "widgets",
+    "weight_norms",
 ]
 __version__ = "0.1.0"

@@ -44,8 +44,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GradingError",
+    "answer_digest",
     "check_choice",
     "check_close",
+    "check_digest",
     "check_good_fit",
     "check_history",
     "check_layer",
@@ -78,12 +80,22 @@ class GradingError(AssertionError):
     failed test, while a test cell can still tell it apart from a plain
     ``assert``.
 
+    In a notebook (IPython, and so nbgrader's Validate and autograde) it is
+    shown as its message alone, without the frames of the checks' own source:
+    the learner reads what is wrong and the hint, not ``grading.py``.
+
     Examples
     --------
     >>> from bdl_helpers.grading import GradingError
     >>> issubclass(GradingError, AssertionError)
     True
+    >>> GradingError("ex1_model has 3 layers; expected 2.")._render_traceback_()
+    ['GradingError: ex1_model has 3 layers; expected 2.']
     """
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython's hook for an exception's own rendering (showtraceback).
+        return [f"{type(self).__name__}: {self}"]
 
 
 # --------------------------------------------------------------------------
@@ -2251,3 +2263,197 @@ def _as_number(value: Any, name: str) -> float:
             "reduce it to one number, for example with np.mean(...).",
         )
     return float(array.reshape(()))
+
+
+def _normal_form(value: Any) -> str | None:
+    """The text a digest is taken of, or None for a type that has none.
+
+    Case, surrounding spaces and runs of spaces of a string do not count;
+    ``3``, ``3.0`` and ``np.int64(3)`` are one number; lists and tuples keep
+    their order, sets do not.
+    """
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, str):
+        return "s:" + " ".join(value.split()).casefold()
+    if isinstance(value, Real):
+        number = float(value)
+        if math.isfinite(number) and number == round(number):
+            return f"n:{int(round(number))}"
+        return f"n:{number:.6g}"
+    if isinstance(value, list | tuple):
+        parts = [_normal_form(item) for item in value]
+        return None if None in parts else "[" + ",".join(parts) + "]"
+    if isinstance(value, set | frozenset):
+        parts = [_normal_form(item) for item in value]
+        return None if None in parts else "{" + ",".join(sorted(parts)) + "}"
+    return None
+
+
+def answer_digest(answer: Any, *, salt: str) -> str:
+    """The salted digest of an answer, for a self-check that keeps it hidden.
+
+    A visible test cell can hold the digest of the right answer and compare
+    the learner's answer with it through :func:`check_digest`: the learner
+    learns whether the answer is right, and reading the test does not tell
+    what it is. The course author computes the digest once, with this function.
+
+    Parameters
+    ----------
+    answer : str, int, float, bool, None, or a list, tuple or set of them
+        The answer. Strings are compared without case and extra spaces,
+        numbers by value (``3 == 3.0``; other floats to 6 significant
+        digits), sets without order.
+    salt : str
+        A text unique to the question, such as ``"ch00-ex1-run-a"``, so that
+        the same answer to two questions has two digests.
+
+    Returns
+    -------
+    digest : str
+        16 hexadecimal characters.
+
+    Raises
+    ------
+    TypeError
+        If ``answer`` is of another type.
+    ValueError
+        If ``salt`` is not a non-empty string.
+
+    See Also
+    --------
+    check_digest : Compare a learner's answer with a digest.
+
+    Examples
+    --------
+    >>> from bdl_helpers.grading import answer_digest
+    >>> answer_digest("Overfit ", salt="demo") == answer_digest("overfit", salt="demo")
+    True
+    >>> answer_digest(3, salt="demo") == answer_digest(3.0, salt="demo")
+    True
+    >>> len(answer_digest(("a", 2), salt="demo"))
+    16
+    """
+    import hashlib
+
+    if not isinstance(salt, str) or not salt:
+        raise _argument_error("salt", "answer_digest", "a non-empty string", salt)
+    text = _normal_form(answer)
+    if text is None:
+        raise TypeError(
+            "The 'answer' parameter of answer_digest must be a str, number, bool, "
+            f"None, or a list, tuple or set of them. Got {_describe(answer)} instead."
+        )
+    return hashlib.sha256(f"{salt}\x00{text}".encode()).hexdigest()[:16]
+
+
+def check_digest(
+    answer: Any,
+    digest: str,
+    *,
+    salt: str,
+    options: Iterable[Any] | None = None,
+    kind: type | tuple[type, ...] | None = None,
+    name: str = "answer",
+    hint: str = "",
+) -> Any:
+    """A learner's self-check: is the answer right? Without saying what is.
+
+    The visible test cell of an exercise holds the digest of the right answer
+    (from :func:`answer_digest`), not the answer. First the answer's format
+    is checked: one of ``options`` if they are given (as
+    :func:`check_choice` does), of type ``kind`` if it is given. Then its
+    digest must equal ``digest``. The hidden tests still grade the answer.
+
+    Parameters
+    ----------
+    answer : object
+        The learner's answer variable.
+    digest : str
+        ``answer_digest(right_answer, salt=salt)``.
+    salt : str
+        The salt the digest was made with.
+    options : iterable, default=None
+        The options of a multiple-choice question.
+    kind : type or tuple of types, default=None
+        The type the answer must have, such as ``int``; a bool is not an int
+        here, and any integral NumPy scalar is.
+    name : str, default="answer"
+        The variable's name, for messages.
+    hint : str, default=""
+        What to look at again when the answer is wrong.
+
+    Returns
+    -------
+    answer : object
+        ``answer``, unchanged.
+
+    Raises
+    ------
+    GradingError
+        If the answer is not one of ``options``, not of type ``kind``, of a
+        type that has no digest, or wrong. The message never shows the right
+        answer.
+    ValueError
+        If ``digest`` or ``salt`` is not a non-empty string.
+
+    See Also
+    --------
+    answer_digest : Make the digest.
+    check_choice : The format check of a multiple-choice answer.
+
+    Notes
+    -----
+    The visible self-checks of chapters 00-02 use it.
+
+    Examples
+    --------
+    >>> from bdl_helpers.grading import answer_digest, check_digest
+    >>> right = answer_digest("B", salt="demo-q1")
+    >>> check_digest("b", right, salt="demo-q1", options=["A", "B"], name="answer_1")
+    'b'
+    >>> check_digest("A", right, salt="demo-q1", options=["A", "B"], name="answer_1")
+    Traceback (most recent call last):
+    ...
+    bdl_helpers.grading.GradingError: answer_1 is not right yet. Hint: look again \
+at the evidence you produced and at what each option claims.
+    """
+    import numpy as np
+
+    if not isinstance(digest, str) or not digest:
+        raise _argument_error("digest", "check_digest", "a non-empty string", digest)
+    if options is not None:
+        options = list(options)
+        if not any(
+            isinstance(answer, str)
+            and isinstance(option, str)
+            and _normal_form(answer) == _normal_form(option)
+            for option in options
+        ):
+            check_choice(answer, options, name=name)
+    if kind is not None:
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        value = answer.item() if isinstance(answer, np.generic) else answer
+        is_bool = isinstance(value, bool) and bool not in kinds
+        if is_bool or not isinstance(value, kinds):
+            wanted = " or ".join(k.__name__ for k in kinds)
+            expected = f"{_article(wanted)} {wanted}"
+            hint = f"make {name} {expected}."
+            raise _wrong_object(answer, name, expected, name, hint)
+    if _normal_form(answer) is None:
+        raise _fail(
+            f"{name} is {_describe(answer)}, which is not an answer the check can "
+            "compare.",
+            "give a string, a number, or a list of them.",
+        )
+    if answer_digest(answer, salt=salt) != digest:
+        raise _fail(
+            f"{name} is not right yet.",
+            hint or "look again at the evidence you produced and at what each "
+            "option claims.",
+        )
+    return answer

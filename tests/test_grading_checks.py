@@ -734,3 +734,67 @@ def test_check_close_broken_values(value, words):
 def test_check_close_rejects_bad_tolerance():
     with pytest.raises(ValueError, match="'tol' parameter of check_close"):
         check_close(0.8, 0.8, tol=-1)
+
+
+# --------------------------------------------------------------------------
+# answer_digest and check_digest (self-checks that keep the answer hidden)
+# --------------------------------------------------------------------------
+
+
+def test_answer_digest_normalizes_and_salts():
+    from bdl_helpers.grading import answer_digest
+
+    assert answer_digest(" Over  fit ", salt="q") == answer_digest("over fit", salt="q")
+    assert answer_digest(np.int64(3), salt="q") == answer_digest(3.0, salt="q")
+    assert answer_digest({2, 1}, salt="q") == answer_digest({1, 2}, salt="q")
+    assert answer_digest((1, 2), salt="q") != answer_digest((2, 1), salt="q")
+    assert answer_digest("B", salt="q1") != answer_digest("B", salt="q2")
+    assert answer_digest(True, salt="q") != answer_digest(1, salt="q")
+    with pytest.raises(TypeError, match="'answer' parameter"):
+        answer_digest(object(), salt="q")
+    with pytest.raises(ValueError, match="'salt' parameter"):
+        answer_digest("B", salt="")
+
+
+def test_check_digest_right_and_wrong_answers():
+    from bdl_helpers.grading import answer_digest, check_digest
+
+    right = answer_digest("grow", salt="ch99-ex1")
+    assert check_digest("Grow", right, salt="ch99-ex1", options=["shrink", "grow"]) == (
+        "Grow"
+    )
+    with pytest.raises(GradingError) as info:
+        check_digest("shrink", right, salt="ch99-ex1", options=["shrink", "grow"],
+                     name="answer_3", hint="Compare batch 4 with batch 450.")
+    message = str(info.value)
+    assert message.startswith("answer_3 is not right yet.")
+    assert "Compare batch 4" in message and "grow" not in message
+    with pytest.raises(GradingError, match="not one of the options"):
+        check_digest("fast", right, salt="ch99-ex1", options=["shrink", "grow"])
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        (12.0, r"ex_epoch should be an int, but it is the number 12.0"),
+        (True, r"should be an int, but it is the bool True"),
+        ("12", r"should be an int, but it is the string '12'"),
+        (None, r"ex_epoch is None, but it should be an int"),
+    ],
+)
+def test_check_digest_names_the_type_expected(answer, words):
+    from bdl_helpers.grading import answer_digest, check_digest
+
+    right = answer_digest(12, salt="ch99-ex2")
+    assert check_digest(np.int64(12), right, salt="ch99-ex2", kind=int) == 12
+    with pytest.raises(GradingError, match=words):
+        check_digest(answer, right, salt="ch99-ex2", kind=int, name="ex_epoch")
+
+
+def test_check_digest_rejects_bad_arguments():
+    from bdl_helpers.grading import check_digest
+
+    with pytest.raises(ValueError, match="'digest' parameter"):
+        check_digest("A", "", salt="q")
+    with pytest.raises(GradingError, match="not an answer the check can compare"):
+        check_digest(object(), "0123456789abcdef", salt="q")
