@@ -64,7 +64,7 @@ HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 # Wall-clock guards. Per-cell timeouts of the broken submission (e.): short, for
 # that run only; the configured one (nbgrader_config.py) applies to the others.
-BROKEN_RUN_CELL_TIMEOUT = 20
+BROKEN_RUN_CELL_TIMEOUT = 45  # also bounds the setup cell, slow on a busy machine
 NBGRADER_RUN_TIMEOUT = 900
 TEST_TIMEOUT = 1200
 LOOP_SOURCE = "while True:\n    pass\n"
