@@ -77,7 +77,7 @@ test: $(STAMP) ## Lint, then run every test: unit, grading pipeline, notebooks (
 	$(BIN)/ruff check $(RUFF_PATHS)
 	MPLBACKEND=Agg $(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
-test-fast: $(STAMP) ## Lint, then the quick tests only (no notebooks, grading runs or engine fidelity)
+test-fast: $(STAMP) ## Lint, then the quick tests only (no notebooks, grading runs, engine fidelity or browser test)
 	$(BIN)/ruff check $(RUFF_PATHS)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 

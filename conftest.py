@@ -1,28 +1,34 @@
 """pytest set-up for the whole repository: tests/ and the notebooks under nbval.
 
 With ``make test PYTEST_WORKERS=2`` (pytest-xdist, ``--dist loadgroup``) the
-work is shared between two processes. Two rules keep that correct and short:
+work is shared between two processes. Three rules keep that correct and short:
 
 - every cell of one notebook runs in the same worker, in order, because the
   cells share one kernel (nbval); the notebook is one ``xdist_group``;
 - the longest groups start first (the notebooks, then each chapter's grading
   round trip, then the unit tests), so that no long job starts last while the
-  other worker sits idle.
+  other worker sits idle;
+- each process runs TensorFlow on one thread, so two workers do not fight
+  over the two cores (``pytest_configure``).
 
 It also marks the long tests ``slow``: the notebooks, the grading round trips
-(tests that use the ``course`` fixture) and the engine's fidelity tests
+(tests that use a ``course`` fixture) and the engine's fidelity tests
 against ``model.fit``. ``make test-fast`` runs the others, in about a minute.
 """
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-# Test modules that train against model.fit, seed after seed.
+# Long test modules: training against model.fit seed after seed, and the
+# real browser (JupyterLab and chromium, about 30 s).
 SLOW_MODULES = {
     "test_training.py",
     "test_training_many.py",
     "test_vectorized_random.py",
+    "test_widgets_in_browser.py",
 }
 
 
@@ -30,7 +36,7 @@ def _is_slow(item: pytest.Item) -> bool:
     return (
         _is_notebook_cell(item)
         or item.path.name in SLOW_MODULES
-        or "course" in getattr(item, "fixturenames", ())
+        or bool({"course", "pipeline_course"} & set(getattr(item, "fixturenames", ())))
     )
 
 
@@ -56,3 +62,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.getoption("dist", "no") != "no":
         # Stable sort: cells keep their order inside each notebook.
         items.sort(key=_rank)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With several workers, one TensorFlow thread per process.
+
+    Every worker, and every kernel it starts (nbval, nbgrader), would otherwise
+    run TensorFlow's thread pools as wide as the machine: on 2 cores two
+    notebooks then take longer side by side (measured: 88 s) than one thread
+    each gives (63 s), because the book's small models gain nothing from
+    intra-op threads. Set before any test imports TensorFlow; the workers and
+    their kernels inherit it. An explicit setting in the environment wins.
+    """
+    workers = getattr(config.option, "numprocesses", None)
+    if workers not in (None, 0, 1) or hasattr(config, "workerinput"):
+        for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+            os.environ.setdefault(name, "1")

@@ -22,10 +22,12 @@ The round trip b-e submits the chapter's *exercise notebook*: the notebook
 filtered to the setup cell, the nbgrader cells and the markdown cells. The case
 study is left out to keep CI fast (nbval executes the full notebooks) and is not
 needed, because every exercise depends only on the setup cell and its own cells
-(checked statically below). The five submissions are graded by three nbgrader runs
-in parallel, each in its own copy of the course directory; scores are read from
-the gradebook, cell by cell, and a failure lists every test cell's score with the
-error or stderr output that cost it its points.
+(checked statically below). b.-d. run for every chapter; e. and f. test what
+nbgrader_config.py and nbgrader_steps.py do with any chapter, on the fixture
+chapter and chapter 00. Submissions are graded by nbgrader runs in parallel, each
+in its own copy of the course directory; scores are read from the gradebook,
+cell by cell, and a failure lists every test cell's score with the error or
+stderr output that cost it its points.
 
 The conventions the chapters follow are checked statically first (cheap), so a
 broken convention fails with a message that says which cell and what to change.
@@ -93,21 +95,32 @@ def _chapter_dirs(parent: Path) -> list[Path]:
     )
 
 
-def _chapter_params() -> list:
-    """One param per chapter; under pytest-xdist a chapter's tests share a worker,
-    so its course directory and autograding runs are built once."""
+def _chapter_params(only: Iterable[str] | None = None, group: str = "") -> list:
+    """One param per chapter (or per chapter named in ``only``); under
+    pytest-xdist a chapter's tests share a worker, so its course directory and
+    autograding runs are built once."""
     params = []
     for directory, name in [
         *((d, d.name) for d in _chapter_dirs(NOTEBOOKS_DIR)),
         *((d, f"fixture-{d.name}") for d in _chapter_dirs(FIXTURE_NOTEBOOKS_DIR)),
     ]:
-        params.append(
-            pytest.param(directory, id=name, marks=pytest.mark.xdist_group(name))
-        )
+        if only is None or name in only:
+            params.append(
+                pytest.param(
+                    directory, id=name, marks=pytest.mark.xdist_group(name + group)
+                )
+            )
     return params
 
 
 CHAPTERS = _chapter_params()
+# How grading survives a crashing or tampering submission (e. and f.) is the
+# work of nbgrader_config.py and nbgrader_steps.py, the same for every chapter
+# (each exercise depends only on the setup cell and its own cells, checked
+# statically below): it is tested on the fixture chapter and on one real one.
+PIPELINE_CHAPTERS = _chapter_params(
+    ("fixture-99-fixture", "00-introduction"), group="-pipeline"
+)
 
 
 def _notebook_path(chapter_dir: Path) -> Path:
@@ -270,6 +283,27 @@ def _bound_names(source: str) -> set[str]:
     return names
 
 
+def _ends_with_expression(source: str) -> bool:
+    """True if the cell ends with an expression other than a call.
+
+    nbgrader takes a number that a test cell displays as its score, so a check
+    ending with, say, ``ex3_mse - expected`` or ``abs(a - b) < tol`` would give
+    points of its own. Calls are allowed (a check called last); a call that
+    returns a number is caught by the source-gets-full-marks run instead. A
+    trailing ';' hides the value.
+    """
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    if not body or not isinstance(body[-1], ast.Expr):
+        return False
+    if source.rstrip().endswith(";"):
+        return False
+    value = body[-1].value
+    return not isinstance(value, (ast.Call, ast.Constant))
+
+
 def _visible_statements(source: str) -> int:
     """Statements outside the hidden-tests block, not counting docstrings."""
     _, outside = _regions(source, HIDDEN_MARKERS)
@@ -312,6 +346,20 @@ def test_chapter_folders_follow_the_layout():
                 f"{directory}: one notebook per chapter, also found {others}"
             )
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("source", "flagged"),
+    [
+        ("x = 1\nx", True),
+        ("abs(a - b) < 0.1", True),
+        ("x = 1\nx;", False),
+        ("bdl.grading.check_close(a, b)", False),
+        ('"""Check it."""\nassert x', False),
+    ],
+)
+def test_a_value_left_at_the_end_of_a_test_cell_is_flagged(source, flagged):
+    assert _ends_with_expression(source) is flagged
 
 
 @pytest.mark.parametrize("chapter_dir", CHAPTERS)
@@ -358,6 +406,12 @@ def test_notebook_follows_grading_conventions(chapter_dir: Path):
             if has_hidden and _visible_statements(source) == 0:
                 problems.append(
                     f"{grade_id}: keep a visible check beside the hidden tests"
+                )
+            if _ends_with_expression(source):
+                problems.append(
+                    f"{grade_id}: the cell ends with an expression, whose value "
+                    "nbgrader would read as a partial score; end the line with ';' "
+                    "or assign it"
                 )
         elif has_hidden:
             problems.append(f"{grade_id}: hidden tests belong in read-only test cells")
@@ -684,8 +738,7 @@ class Course:
         return {g for g in self.test_ids if _exercise_of(g) == exercise}
 
 
-@pytest.fixture(scope="module", params=CHAPTERS)
-def course(request, tmp_path_factory, nbgrader_env) -> Course:
+def build_course(chapter_dir: Path, tmp_path_factory, env: dict[str, str]) -> Course:
     """`nbgrader generate_assignment NN-name`, no flags, as in the repository root.
 
     The course directory holds what the repository root holds for nbgrader: the
@@ -693,17 +746,28 @@ def course(request, tmp_path_factory, nbgrader_env) -> Course:
     source, so the gradebook knows every graded cell; the submissions of the round
     trip are exercise notebooks, whose graded cells are the same.
     """
-    chapter_dir: Path = request.param
     chapter = chapter_dir.name
     source = nbformat.read(_notebook_path(chapter_dir), as_version=4)
     root = make_course(
         tmp_path_factory.mktemp(f"course-{chapter}"), chapter_dir, source
     )
-    run_nbgrader(["generate_assignment", chapter], root, nbgrader_env)
+    run_nbgrader(["generate_assignment", chapter], root, env)
     release = nbformat.read(
         root / "release" / chapter / f"{chapter}.ipynb", as_version=4
     )
-    return Course(chapter, root, source, release, nbgrader_env)
+    return Course(chapter, root, source, release, env)
+
+
+@pytest.fixture(scope="module", params=CHAPTERS)
+def course(request, tmp_path_factory, nbgrader_env) -> Course:
+    """Every chapter as an nbgrader course (see :func:`build_course`)."""
+    return build_course(request.param, tmp_path_factory, nbgrader_env)
+
+
+@pytest.fixture(scope="module", params=PIPELINE_CHAPTERS)
+def pipeline_course(request, tmp_path_factory, nbgrader_env) -> Course:
+    """The chapters that the crash and tampering submissions are tried on."""
+    return build_course(request.param, tmp_path_factory, nbgrader_env)
 
 
 def _replace_answers(nb, replacements: dict[str, str]):
@@ -825,43 +889,47 @@ def autograde(course: Course, submissions: dict[str, object], args: list[str]) -
     }
 
 
-@pytest.fixture(scope="module")
-def graded(course: Course) -> dict[str, Grading]:
-    """Autograde the five submissions of the chapter (b.-f.).
-
-    Three nbgrader runs in parallel, of about equal length: the looping
-    submission alone, with a short per-cell timeout given on the command line
-    for that run only; the others two by two, with the configured one.
-    """
-    exercises = course.exercises
-    wrong = {answer_id: src for answer_id, src, _ in _wrong_answers(exercises)}
-    plan = plan_broken_submission(exercises)
-    runs = [
-        (
-            {"broken": _replace_answers(exercises, plan.replacements)},
-            [f"--Execute.timeout={BROKEN_RUN_CELL_TIMEOUT}"],
-        ),
-        (
-            {
-                "as-is": exercises,
-                "release": exercise_notebook(course.release),
-            },
-            [],
-        ),
-        (
-            {
-                "wrong": _replace_answers(exercises, wrong),
-                "tampered": plan_tampered_submission(exercises).submission,
-            },
-            [],
-        ),
-    ]
+def _autograde_in_parallel(course: Course, runs: list) -> dict[str, Grading]:
     with ThreadPoolExecutor(max_workers=len(runs)) as pool:
         futures = [pool.submit(autograde, course, *run) for run in runs]
         results: dict[str, Grading] = {}
         for future in futures:
             results.update(future.result())
     return results
+
+
+@pytest.fixture(scope="module")
+def graded(course: Course) -> dict[str, Grading]:
+    """Autograde the chapter's three submissions (b.-d.): two nbgrader runs in
+    parallel, with the configured per-cell timeout."""
+    exercises = course.exercises
+    wrong = {answer_id: src for answer_id, src, _ in _wrong_answers(exercises)}
+    return _autograde_in_parallel(
+        course,
+        [
+            ({"as-is": exercises, "wrong": _replace_answers(exercises, wrong)}, []),
+            ({"release": exercise_notebook(course.release)}, []),
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def graded_pipeline(pipeline_course: Course) -> dict[str, Grading]:
+    """Autograde the broken and the tampered submission (e., f.) in parallel:
+    the broken one with a short per-cell timeout given on the command line for
+    that run only."""
+    exercises = pipeline_course.exercises
+    plan = plan_broken_submission(exercises)
+    return _autograde_in_parallel(
+        pipeline_course,
+        [
+            (
+                {"broken": _replace_answers(exercises, plan.replacements)},
+                [f"--Execute.timeout={BROKEN_RUN_CELL_TIMEOUT}"],
+            ),
+            ({"tampered": plan_tampered_submission(exercises).submission}, []),
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -912,13 +980,16 @@ def test_wrong_answer_loses_exactly_the_listed_points(course: Course, graded):
 
 
 @pytest.mark.timeout(TEST_TIMEOUT)
-def test_looping_raising_and_crashing_answers_are_graded(course: Course, graded):
+def test_looping_raising_and_crashing_answers_are_graded(
+    pipeline_course: Course, graded_pipeline
+):
     """e. an infinite loop is interrupted after the cell timeout, an exception
     costs only its exercise, and an answer that kills the kernel costs its
     exercise and every later cell: the notebook is still graded."""
+    course = pipeline_course
     exercises = course.exercises
     plan = plan_broken_submission(exercises)
-    result = graded["broken"]
+    result = graded_pipeline["broken"]
     broken = {g for e in plan.broken_exercises for g in course.exercise_tests(e)}
     if plan.died_in:
         broken |= cells_tested_after(exercises, plan.died_in)
@@ -942,13 +1013,14 @@ def test_looping_raising_and_crashing_answers_are_graded(course: Course, graded)
 
 @pytest.mark.timeout(TEST_TIMEOUT)
 def test_patched_checks_and_a_deleted_test_cell_do_not_fool_grading(
-    course: Course, graded
+    pipeline_course: Course, graded_pipeline
 ):
     """f. a wrong answer that also replaces every check with a no-op still loses
     its points, and the tests after it are flagged for a manual grade; a test
     cell deleted from the submission is put back, graded, and logged."""
+    course = pipeline_course
     plan = plan_tampered_submission(course.exercises)
-    result = graded["tampered"]
+    result = graded_pipeline["tampered"]
     unexpected = {
         g: s
         for g, s in result.scores.items()

@@ -64,6 +64,13 @@ def _dense(**kwargs):
     return keras.layers.Dense(16, activation="relu", **kwargs)
 
 
+class _Halving(keras.optimizers.schedules.LearningRateSchedule):
+    """A learner's schedule: no get_config (Keras asks for it only to save)."""
+
+    def __call__(self, step):
+        return 0.05 * 0.5 ** keras.ops.floor(keras.ops.cast(step, "float32") / 10)
+
+
 # Each case: (data kind, hidden layers factory, optimizer factory, metrics).
 CASES = {
     "sgd-momentum": ("categorical", lambda: [_dense()], _sgd, ("accuracy",)),
@@ -115,6 +122,12 @@ CASES = {
         lambda: keras.optimizers.SGD(
             keras.optimizers.schedules.InverseTimeDecay(0.05, 1, 0.01)
         ),
+        ("accuracy",),
+    ),
+    "custom-schedule-without-config": (
+        "categorical",
+        lambda: [_dense()],
+        lambda: keras.optimizers.SGD(_Halving()),
         ("accuracy",),
     ),
     "batch-norm": (

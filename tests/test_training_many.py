@@ -20,6 +20,7 @@ from bdl_helpers.training import (
     stack,
 )
 from bdl_helpers.training._internals import missing_internals
+from bdl_helpers.training.callbacks import ProgressBar
 
 import keras
 import numpy as np
@@ -143,6 +144,44 @@ def test_captured_snapshots_equal_runs_stopped_at_those_epochs():
         fit(stopped, x, y, epochs=epoch + 1, seed=11, verbose=0)
         _close(captures[1].weights[epoch], stopped.get_weights())
     _close(captures[0].weights[5], models[0].get_weights())
+
+
+def test_a_member_that_stopped_early_captures_only_the_epochs_it_reached():
+    """As under model.fit, where the callback never sees the later epochs."""
+    (x, y), val = _data()
+    rates = (0.5, 0.01)
+    stoppers = [
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, min_delta=1e-3)
+        for _ in rates
+    ]
+    captures = [CaptureWeights(epochs=range(60)) for _ in rates]
+    histories = fit_many(
+        [_build(1, lr) for lr in rates],
+        x,
+        y,
+        epochs=60,
+        shuffle=False,
+        validation_data=val,
+        callbacks=lambda i: [stoppers[i], captures[i]],
+        verbose=0,
+    )
+    reached = [len(h.epoch) for h in histories]
+    assert min(reached) < 60, "the test needs a member that stops early"
+    for capture, epochs in zip(captures, reached, strict=True):
+        assert sorted(capture.weights) == list(range(epochs))
+
+
+def test_progress_bar_draws_an_early_end_once(capsys):
+    """Every member stopped at epoch 50 of 100: one final line, at 50/100."""
+    bar = ProgressBar(100, "fit_many")
+    bar.on_train_begin()
+    bar._bar.delay = bar._bar.mininterval = 0  # draw every update
+    bar.advance(40, {"loss": 0.5})
+    bar.advance(10, {"loss": 0.25}, final=True)
+    bar.on_train_end()
+    out = capsys.readouterr().out
+    assert out.count("50/100") == 1, out
+    assert "loss=0.25" in out
 
 
 def test_capture_beyond_the_last_epoch_is_an_error():
@@ -463,6 +502,90 @@ def test_repeat_leaves_the_global_random_state_alone():
     np.random.seed(5)  # noqa: NPY002
     repeat(lambda: _build(), 2, x, y, epochs=1, test_data=val, verbose=0)
     assert (random.random(), np.random.random()) == expected  # noqa: NPY002
+
+
+def _build_penalized(factor: float, l1: float | None = None, seed: int = 1):
+    keras.utils.set_random_seed(seed)
+    hidden = keras.layers.Dense(
+        8,
+        activation="relu",
+        kernel_regularizer=keras.regularizers.L2(factor),
+        activity_regularizer=keras.regularizers.L1L2(
+            l1=factor if l1 is None else l1, l2=factor
+        ),
+    )
+    model = keras.Sequential(
+        [keras.Input((2,)), hidden, keras.layers.Dense(1, activation="sigmoid")]
+    )
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model
+
+
+def _build_noisy(rate: float, stddev: float, seed: int):
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential(
+        [
+            keras.Input((2,)),
+            keras.layers.GaussianNoise(stddev),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dropout(rate),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model
+
+
+def test_models_differing_in_penalty_factors_train_together_as_model_fit_would():
+    """Factors are per-model arguments of one program (settings.py), in the
+    training loss and in the validation loss alike."""
+    (x, y), val = _data()
+    factors = (0.1, 0.003)
+    models = [_build_penalized(f) for f in factors]
+    histories = fit_many(
+        models, x, y, epochs=20, shuffle=False, validation_data=val, verbose=0
+    )
+    for model, history, factor in zip(models, histories, factors, strict=True):
+        reference = _build_penalized(factor)
+        expected = reference.fit(
+            x, y, epochs=20, shuffle=False, validation_data=val, verbose=0
+        )
+        _close(model.get_weights(), reference.get_weights())
+        for key in ("loss", "val_loss"):
+            np.testing.assert_allclose(
+                history.history[key], expected.history[key], rtol=1e-4
+            )
+
+
+def test_dropout_rates_and_noise_levels_per_member_equal_separate_runs():
+    (x, y), _ = _data()
+    settings = [(0.2, 0.1, 1), (0.6, 0.5, 2)]
+    together = [_build_noisy(*s) for s in settings]
+    fit_many(together, x, y, epochs=5, seed=[7, 8], verbose=0)
+    for model, setting, seed in zip(together, settings, (7, 8), strict=True):
+        # Alone in a stack of its own (a single model runs unvectorized).
+        alone = [_build_noisy(*setting), _build_noisy(0.4, 0.3, 9)]
+        fit_many(alone, x, y, epochs=5, seed=[seed, 9], verbose=0)
+        _close(model.get_weights(), alone[0].get_weights())
+
+
+def test_a_grid_over_a_setting_traces_one_program():
+    (x, y), _ = _data()
+    repeat(lambda: _build(1, dropout=0.2), 2, x, y, epochs=2, verbose=0)
+    programs = set(stack._programs)
+    repeat(lambda: _build(1, dropout=0.7), 2, x, y, epochs=2, verbose=0)
+    repeat(lambda: _build_penalized(0.1), 2, x, y, epochs=2, verbose=0)
+    programs_penalized = set(stack._programs)
+    repeat(lambda: _build_penalized(1e-4), 2, x, y, epochs=2, verbose=0)
+    assert set(stack._programs) == programs_penalized >= programs
+
+
+def test_settings_that_keras_tests_keep_models_apart():
+    """L1L2 skips its L1 term when l1 == 0: that model traces another graph."""
+    (x, y), _ = _data()
+    models = [_build_penalized(0.01, l1=0.0), _build_penalized(0.01)]
+    with pytest.raises(ValueError, match="differs from model 0"):
+        fit_many(models, x, y, epochs=1, verbose=0)
 
 
 def test_dropout_members_draw_independent_masks():

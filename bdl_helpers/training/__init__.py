@@ -22,11 +22,14 @@ The step is Keras's own, in its stateless form (the one its JAX trainer runs),
 so losses, metrics, regularization, constraints, clipping, schedules and the
 training behaviour of Dropout, noise and BatchNormalization are Keras's code.
 Compiled loops are cached by architecture, data shapes and settings: a second
-call reuses them. Callbacks follow Keras's protocol through
-:class:`keras.callbacks.CallbackList`.
+call reuses them. Learning rates, dropout rates, noise levels and penalty
+factors are arguments of the loops, not part of the architecture
+(``settings``): a grid over one of them compiles once. Callbacks follow
+Keras's protocol through :class:`keras.callbacks.CallbackList`.
 
 Modules: ``data`` (checks, row orders), ``callbacks`` (the engine's callbacks
-and the replay of chunks), ``stack`` (stacked state and compiled programs),
+and the replay of chunks), ``settings`` (per-model layer settings),
+``stack`` (stacked state and compiled programs),
 ``fitting`` (fit, fit_many), ``repeat``, ``predict`` (scoring, prediction),
 and ``_internals`` (every Keras/TensorFlow internal the engine touches).
 """

@@ -100,18 +100,22 @@ class ProgressBar(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.advance(1, logs)
 
-    def advance(self, count: int, logs: dict | None) -> None:
-        """Move the bar by ``count`` epochs and show the latest logs."""
+    def advance(self, count: int, logs: dict | None, final: bool = False) -> None:
+        """Move the bar by ``count`` epochs and show the latest logs.
+
+        ``final`` marks the last move of a run, also one that ends before its
+        last epoch (every model stopped early): ``on_train_end`` draws it.
+        """
         bar = self._bar
         if logs:
             shown = ", ".join(
                 f"{k}={v:.4g}" for k, v in logs.items() if k != "learning_rate"
             )
             bar.set_postfix_str(shown, refresh=False)
-        if bar.n + count < bar.total:
+        if not final and bar.n + count < bar.total:
             bar.update(count)
             return
-        # The last epochs: close() draws the final line, so draw nothing now (a
+        # The last move: close() draws the final line, so draw nothing now (a
         # saved notebook would show it twice); a run longer than the delay gets
         # its final line even if no earlier update was drawn.
         bar.n += count

@@ -10,7 +10,7 @@ from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
 from bdl_helpers._validation import check_compiled_model, check_int
-from bdl_helpers.training import _internals, stack
+from bdl_helpers.training import _internals, settings, stack
 from bdl_helpers.training.callbacks import (
     CaptureWeights,
     ProgressBar,
@@ -141,17 +141,18 @@ def train(
         rows = np.tile(np.arange(n, dtype="int32"), (n_models, 1))
     n_rows = rows.shape[1]
 
-    for model in models:
-        batch = tf.nest.map_structure(lambda t: t[:batch_size], (x, y))
-        _internals.symbolic_build(model, batch)
+    batch = tf.nest.map_structure(lambda t: t[:batch_size], (x, y))
+    _internals.symbolic_build_all(models, batch)
     reference = stack.signature(models[0])
     for i, model in enumerate(models[1:], start=1):
         if stack.signature(model) != reference:
             raise ValueError(
                 f"Model {i} passed to {func} differs from model 0 in its layers, "
                 "shapes, optimizer settings (other than the learning rate), loss "
-                "or metrics. fit_many trains copies of one architecture; train "
-                "different models with separate fit() or fit_many() calls."
+                "or metrics, or a dropout rate, noise level or penalty factor is "
+                "0 (or 1) in one and not in the other. fit_many trains copies of "
+                "one architecture; train different models with separate fit() or "
+                "fit_many() calls."
             )
 
     steps = math.ceil(n_rows / batch_size)
@@ -219,6 +220,7 @@ def train(
         if slot_of
         else []
     )
+    hp = tf.constant(settings.values(models))
     fixed = (
         x,
         y,
@@ -235,6 +237,7 @@ def train(
             slots[e - start] = slot_of.get(e, -1)
         args = (
             state,
+            hp,
             *fixed,
             tf.constant(active),
             tf.constant(slots),
@@ -300,7 +303,11 @@ def train(
             with warnings.catch_warnings():  # a diverged run: all-NaN logs
                 warnings.simplefilter("ignore", RuntimeWarning)
                 mean = np.nanmean(logs[was_active, -1], axis=0)
-            bar.advance(count, dict(zip(log_keys, mean.tolist(), strict=True)))
+            bar.advance(
+                count,
+                dict(zip(log_keys, mean.tolist(), strict=True)),
+                final=epoch + count >= epochs or not active.any(),
+            )
         epoch += count
 
     if not live:
@@ -310,12 +317,15 @@ def train(
     if slot_of:
         buffers = [c.numpy() for c in captures]
         for i, cbs in enumerate(per_model):
+            # A model that stopped early never reached its later epochs (as under
+            # model.fit); its frozen weights were written there all the same.
+            reached = len(histories[i].epoch)
             for cb in cbs:
                 if isinstance(cb, CaptureWeights):
                     cb.weights = {
                         e: [b[slot_of[e], i] for b in buffers]
                         for e in sorted(cb.epochs)
-                        if e in slot_of
+                        if e in slot_of and e < reached
                     }
     if bar is not None:
         bar.on_train_end()
@@ -462,9 +472,13 @@ def fit_many(
     The models are stacked and trained in one compiled graph, vectorized over
     the models, so 30 copies cost little more than one. Each model keeps its
     own weights, optimizer state, metrics, shuffling order, random streams
-    (dropout, noise), training rows and callbacks; their learning rates may
-    differ, everything else about them must agree (layers, shapes, optimizer
-    settings, loss, metrics).
+    (dropout, noise), training rows and callbacks. Their learning rates may
+    differ, and so may the rates of ``Dropout`` layers, the ``stddev`` of
+    ``GaussianNoise`` layers and the factors of ``L1``/``L2``/``L1L2``
+    penalties (kept apart only where Keras itself tests the value: a rate or
+    factor of 0 or 1); everything else about them must agree (layers, shapes,
+    optimizer settings, loss, metrics). The same holds for reusing compiled
+    loops: a grid over a dropout rate or a penalty factor traces one program.
 
     Parameters
     ----------

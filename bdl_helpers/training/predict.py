@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
-from bdl_helpers.training import _internals, stack
+from bdl_helpers.training import _internals, settings, stack
 from bdl_helpers.training.data import as_tensors, check_data
 from bdl_helpers.training.fitting import _check_model
 
@@ -61,8 +61,7 @@ def score_models(
     x, y, _, _ = check_data(x, y, None, func)
     template = models[0]
     batch = tf.nest.map_structure(lambda t: t[:1], (x, y))
-    for model in models:
-        _internals.symbolic_build(model, batch)  # metrics exist before training
+    _internals.symbolic_build_all(models, batch)  # metrics exist before training
     reference = stack.signature(template)
     if any(stack.signature(m) != reference for m in models[1:]):
         raise ValueError(
@@ -70,8 +69,9 @@ def score_models(
             "settings; score different models in separate calls."
         )
     tv, ntv, mv = stack.stack_state(models, parts=(0, 1, 3))
-    program = stack.score_program(template, len(models), x, y)
-    values = program(tv, ntv, mv, x, y).numpy()
+    hp = tf.constant(settings.values(models))
+    program = stack.score_program(template, len(models), x, y, (tv, ntv, mv, hp))
+    values = program(tv, ntv, mv, hp, x, y).numpy()
     keys = list(template.get_metrics_result().keys())
     return pd.DataFrame(values, columns=[f"{prefix}{k}" for k in keys])
 

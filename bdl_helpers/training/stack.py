@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
-from bdl_helpers.training import _internals
+from bdl_helpers.training import _internals, settings
 from bdl_helpers.training.data import as_float, epoch_orders, take
 
 import keras
@@ -129,6 +129,47 @@ def _clean(config: Any, names: dict[str, int]) -> Any:
     return config
 
 
+def _optimizer_config(optimizer: keras.optimizers.Optimizer) -> dict:
+    """The optimizer's settings that shape its update, without its name.
+
+    A learning rate held in a variable may differ between models; a schedule is
+    part of the graph. A custom schedule need not define ``get_config`` (Keras
+    asks for it only to save a model): then the schedule object itself is the
+    key, so only optimizers holding that very schedule share a program (the
+    cached program keeps it alive, so its ``id`` is not reused meanwhile).
+    """
+    learning_rate = optimizer._learning_rate
+    schedule = _internals.has_schedule(optimizer)
+    unserializable = False
+    if schedule:
+        try:
+            learning_rate.get_config()
+        except NotImplementedError:
+            unserializable = True
+    if unserializable:
+        optimizer._learning_rate = 0.0  # a placeholder: get_config would raise
+        try:
+            config = dict(optimizer.get_config())
+        finally:
+            optimizer._learning_rate = learning_rate
+        config["learning_rate"] = (type(learning_rate), id(learning_rate))
+    else:
+        config = dict(optimizer.get_config())
+    config.pop("name", None)
+    if not schedule:
+        config.pop("learning_rate", None)  # a variable: may differ
+    return config
+
+
+def _compile_config(model: keras.Model) -> dict:
+    """``model.get_compile_config()`` without the optimizer (keyed apart)."""
+    config = getattr(model, "_compile_config", None)
+    if not getattr(model, "compiled", False) or config is None:
+        return {}
+    rest = {k: v for k, v in config.config.items() if k != "optimizer"}
+    return keras.saving.serialize_keras_object(rest)
+
+
 def signature(model: keras.Model) -> tuple:
     """What must agree between models trained in one program (hashable).
 
@@ -140,17 +181,13 @@ def signature(model: keras.Model) -> tuple:
     """
     names = {layer.name: i for i, layer in enumerate(model.layers)}
     try:
-        model_config = repr(_clean(model.get_config(), names))
+        with settings.neutral(model):  # per-model settings are arguments
+            model_config = repr(_clean(model.get_config(), names))
     except NotImplementedError:
         model_config = id(model)  # a subclassed model: reuse its own loops only
     optimizer = getattr(model, "optimizer", None)  # None: built, not compiled
-    optimizer_config = dict(optimizer.get_config()) if optimizer else {}
-    optimizer_config.pop("name", None)
-    if optimizer and not _internals.has_schedule(optimizer):
-        optimizer_config.pop("learning_rate", None)  # a variable: may differ
-    compile_config = {
-        k: v for k, v in (model.get_compile_config() or {}).items() if k != "optimizer"
-    }
+    optimizer_config = _optimizer_config(optimizer) if optimizer else {}
+    compile_config = _compile_config(model)
     user = [f for layer in model.layers for f in _user_callables(layer)]
     user += [loss for loss in tf.nest.flatten(model.loss) if isinstance(loss, Callable)]
     return (
@@ -164,6 +201,7 @@ def signature(model: keras.Model) -> tuple:
         repr(compile_config),
         tuple(user),
         type(model).train_step,
+        settings.key(model),
     )
 
 
@@ -212,15 +250,18 @@ class _Steps:
     def metric_vars(self) -> list:
         return self.template.metrics_variables
 
-    def forward(self, tv, ntv, mv, xb, yb, training: bool):
+    def forward(self, tv, ntv, mv, xb, yb, training: bool, hp):
+        """Loss and outputs of one model; ``hp`` holds its settings (settings.py)."""
         model = self.template
-        y_pred, ntv, losses = model.stateless_call(
-            tv, ntv, xb, return_losses=True, **_internals.call_kwargs(model, training)
-        )
-        with _internals.losses_override(model, losses):
-            loss, (_, ntv, mv) = model.stateless_compute_loss(
-                tv, ntv, mv, x=xb, y=yb, y_pred=y_pred, training=training
+        kwargs = _internals.call_kwargs(model, training)
+        with settings.bound(model, hp):
+            y_pred, ntv, losses = model.stateless_call(
+                tv, ntv, xb, return_losses=True, **kwargs
             )
+            with _internals.losses_override(model, losses):
+                loss, (_, ntv, mv) = model.stateless_compute_loss(
+                    tv, ntv, mv, x=xb, y=yb, y_pred=y_pred, training=training
+                )
         return loss, y_pred, ntv, mv
 
     def update_metrics(self, mv, loss, xb, yb, y_pred):
@@ -244,11 +285,11 @@ class _Steps:
             results = self.template.get_metrics_result()
         return tf.stack([as_float(results[k]) for k in self.keys])
 
-    def train_step(self, state, xb, yb):
+    def train_step(self, state, xb, yb, hp):
         tv, ntv, ov, mv = state
         with tf.GradientTape() as tape:
             tape.watch(tv)
-            loss, y_pred, ntv, mv = self.forward(tv, ntv, mv, xb, yb, True)
+            loss, y_pred, ntv, mv = self.forward(tv, ntv, mv, xb, yb, True, hp)
             scaled = self.template.optimizer.scale_loss(loss)
         grads = tape.gradient(scaled, tv)
         with _internals.stateless_optimizer(self.template.optimizer) as apply:
@@ -256,10 +297,10 @@ class _Steps:
         mv = self.update_metrics(mv, loss, xb, yb, y_pred)
         return [tv, ntv, ov, mv]
 
-    def score(self, tv, ntv, mv, xv, yv) -> tf.Tensor:
+    def score(self, tv, ntv, mv, hp, xv, yv) -> tf.Tensor:
         """Loss and metrics on one dataset, from fresh metric state."""
         mv = [tf.zeros_like(v) for v in mv]
-        loss, y_pred, _, mv = self.forward(tv, ntv, mv, xv, yv, False)
+        loss, y_pred, _, mv = self.forward(tv, ntv, mv, xv, yv, False, hp)
         mv = self.update_metrics(mv, loss, xv, yv, y_pred)
         return self.metrics_row(mv)
 
@@ -370,8 +411,9 @@ def train_program(
 ) -> Callable:
     """The compiled loop that trains ``n_models`` stacked models for a chunk.
 
-    ``run(state, x, y, val, rows, val_rows, seeds, active, slots, captures,
-    monitor_params, monitor_state, kept, start, count)`` trains ``count <=
+    ``run(state, hp, x, y, val, rows, val_rows, seeds, active, slots, captures,
+    monitor_params, monitor_state, kept, start, count)`` (``hp``: the models'
+    settings, one row each, see settings.py) trains ``count <=
     CHUNK`` epochs from epoch ``start`` and returns ``(state, logs, captures,
     active, monitor_state, kept)``: the new state, the epochs' logs of shape
     (CHUNK, n_models, n_keys), the capture buffers with the weights of every
@@ -433,6 +475,7 @@ def _build_train(
 
     def run(
         state,
+        hp,
         x,
         y,
         val,
@@ -451,14 +494,16 @@ def _build_train(
         def step(s, orders, begin, size):
             idx = tf.slice(orders, [0, begin], [n_models, size])
             xb, yb = take((x, y), idx)
-            return _vmap(n_models, steps.train_step, (s, xb, yb))
+            return _vmap(n_models, steps.train_step, (s, xb, yb, hp))
 
         def validate(tv, ntv, mv):
             if val_per_model:
                 xv, yv = take(val, val_rows)
-                return _vmap(n_models, steps.score, (tv, ntv, mv, xv, yv))
+                return _vmap(n_models, steps.score, (tv, ntv, mv, hp, xv, yv))
             return _vmap(
-                n_models, lambda a, b, c: steps.score(a, b, c, *val), (tv, ntv, mv)
+                n_models,
+                lambda a, b, c, h: steps.score(a, b, c, h, *val),
+                (tv, ntv, mv, hp),
             )
 
         out = tf.TensorArray(tf.float32, size=CHUNK, element_shape=[n_models, width])
@@ -511,19 +556,40 @@ def _build_train(
     return tf.function(run, jit_compile=jit_compile)
 
 
-def score_program(template: keras.Model, n_models: int, x: Any, y: Any) -> Callable:
-    """``run(tv, ntv, mv, x, y)``: loss and metrics of each model, (n_models, keys)."""
-    key = (signature(template), "score", n_models, spec(x), spec(y))
+def _any_rows(data: Any) -> Any:
+    """Tensor specs of ``data`` with the number of rows left open."""
+    return tf.nest.map_structure(
+        lambda t: tf.TensorSpec([None, *t.shape[1:]], t.dtype), data
+    )
+
+
+def score_program(
+    template: keras.Model, n_models: int, x: Any, y: Any, state: Any
+) -> Callable:
+    """``run(tv, ntv, mv, hp, x, y)``: loss and metrics of each model, (n_models,
+    keys), ``hp`` their settings (settings.py).
+
+    Traced once for data of any number of rows (``state`` gives the specs of
+    the stacked ``[tv, ntv, mv, hp]``): scoring the training and the test split
+    share one program.
+    """
+    x_spec, y_spec = _any_rows(x), _any_rows(y)
+    key = (signature(template), "score", n_models, repr(x_spec), repr(y_spec))
 
     def build():
         steps = _Steps(template)
 
-        def run(tv, ntv, mv, x, y):
+        def run(tv, ntv, mv, hp, x, y):
             return _vmap(
-                n_models, lambda a, b, c: steps.score(a, b, c, x, y), (tv, ntv, mv)
+                n_models,
+                lambda a, b, c, h: steps.score(a, b, c, h, x, y),
+                (tv, ntv, mv, hp),
             )
 
-        return tf.function(run)
+        state_spec = tf.nest.map_structure(
+            lambda t: tf.TensorSpec(t.shape, t.dtype), list(state)
+        )
+        return tf.function(run, input_signature=[*state_spec, x_spec, y_spec])
 
     return _cached(key, build)
 
