@@ -29,9 +29,13 @@ Modules, lower ones never importing higher ones:
 - :mod:`~bdl_helpers.layer_stats`: weight norms per layer and per unit, and
   the mean and sparsity of a layer's outputs (penalties, constraints).
 - :mod:`~bdl_helpers.results`: the "book beside ours" table.
+- :mod:`~bdl_helpers.ensembles`: ensembles from predicted probabilities
+  (:func:`ensemble_curve`, :func:`weighted_accuracy`, :func:`plot_ensemble_curve`).
 - :mod:`~bdl_helpers.paired`: :func:`compare_paired`, the same seeds with and
   without a technique, and whether their difference exceeds the noise.
 - :mod:`~bdl_helpers.grading`: checks for the nbgrader exercises.
+- :mod:`~bdl_helpers.playground`: :func:`playground`, set up a Keras model on
+  the book's small problems and watch its boundary and curves as it trains.
 - :mod:`~bdl_helpers.widgets`: :func:`widgets.interact`, a figure that redraws
   when a control moves (explorers over computed results, live trainers).
 """
@@ -42,6 +46,11 @@ from bdl_helpers import (
     widgets,
 )
 from bdl_helpers.datasets import DATASET_DEFAULTS, Dataset, list_datasets, load_dataset
+from bdl_helpers.ensembles import (
+    ensemble_curve,
+    plot_ensemble_curve,
+    weighted_accuracy,
+)
 from bdl_helpers.function_plots import plot_functions
 from bdl_helpers.gradient_flow import (
     GradientFlow,
@@ -58,6 +67,7 @@ from bdl_helpers.layer_stats import (
 )
 from bdl_helpers.learning_speed import epochs_to_reach
 from bdl_helpers.paired import PairedComparison, compare_paired, paired_table
+from bdl_helpers.playground import playground
 from bdl_helpers.plots import (
     plot_dataset,
     plot_decision_boundary,
@@ -88,6 +98,7 @@ __all__ = [
     "RepeatResult",
     "activation_stats",
     "book_vs_ours",
+    "ensemble_curve",
     "compare_paired",
     "epochs_to_reach",
     "evaluate_splits",
@@ -101,7 +112,9 @@ __all__ = [
     "load_dataset",
     "minibatch_gradient_cosines",
     "paired_table",
+    "playground",
     "plot_dataset",
+    "plot_ensemble_curve",
     "plot_decision_boundary",
     "plot_functions",
     "plot_gradient_flow",
@@ -115,6 +128,7 @@ __all__ = [
     "score_models",
     "set_seed",
     "summarize_scores",
+    "weighted_accuracy",
     "unit_norms",
     "widgets",
     "weight_norms",

@@ -103,6 +103,25 @@ def check_compiled_model(model: Any, func: str) -> Any:
     return model
 
 
+def check_inputs(x: Any, func: str) -> Any:
+    """``x`` as a float32 array of at least one row of inputs (ndim >= 2)."""
+    import numpy as np
+
+    try:
+        x = np.asarray(x, dtype="float32")
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"The 'x' parameter of {func} must be an array of numbers, one row "
+            "per example."
+        ) from None
+    if x.ndim < 2 or len(x) == 0:
+        raise ValueError(
+            f"The 'x' parameter of {func} must hold at least one row of inputs "
+            f"(an array of shape (n_rows, ...)). Got shape {x.shape} instead."
+        )
+    return x
+
+
 def check_xy(x: Any, y: Any, func: str) -> tuple[Any, Any]:
     """``x`` and ``y`` as float32 arrays with the same number (>= 1) of rows."""
     import numpy as np

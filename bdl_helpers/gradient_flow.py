@@ -121,7 +121,7 @@ def layer_gradient_norms(model: keras.Model, x: Any, y: Any) -> np.ndarray:
     Notes
     -----
     Only the data term of the loss counts: weight penalties are left out.
-    Used by the ReLU and vanishing-gradient chapter notebook.
+    Used by chapters 01 and 06.
 
     Examples
     --------
@@ -183,8 +183,7 @@ class GradientFlow(CaptureWeights):
     ``model.fit`` and under :func:`~bdl_helpers.fit` and
     :func:`~bdl_helpers.fit_many`, whose compiled loops record the weights
     without stopping. The gradient is the full-data gradient at the recorded
-    weights, not the minibatch gradients of the steps in between. Used by the
-    ReLU and vanishing-gradient chapter notebook.
+    weights, not the minibatch gradients of the steps in between. Used by chapter 06.
 
     Examples
     --------

@@ -148,7 +148,7 @@ def minibatch_gradient_cosines(
     Weight penalties are left out: their gradient is the same for every batch.
     The per-example gradients are computed once with ``GradientTape.jacobian``,
     an array of ``len(x)`` by the number of weights, so this suits the
-    course's small models. Used by the batch-size chapter notebook.
+    course's small models. Used by chapter 02.
 
     Examples
     --------

@@ -360,7 +360,7 @@ def check_model(
     Once the input shape is known (from ``input_shape`` or from the model),
     the model is called once on a batch of zeros of shape
     ``(1, *input_shape)``, so that a model whose ``call`` fails is reported
-    here with the error's first line. Used by the exercises of every chapter.
+    here with the error's first line. Used by chapters 00-08, 10-13 and 15.
 
     Examples
     --------
@@ -483,8 +483,7 @@ def check_layers(model: Any, expected: Sequence[type | str]) -> keras.Model:
 
     Notes
     -----
-    Used by the exercises on dropout, batch normalization, noise and
-    activation layers.
+    Used by chapters 01-05 and 07-14.
 
     Examples
     --------
@@ -786,8 +785,7 @@ def check_layer(
 
     Notes
     -----
-    Used by the exercises on weight regularization, weight constraints,
-    activity regularization, dropout, noise and weight initialization.
+    Used by chapters 00-14.
 
     Examples
     --------
@@ -940,7 +938,7 @@ def check_trainable(model: Any, expected: Sequence[bool]) -> keras.Model:
 
     Notes
     -----
-    Used by the transfer-learning exercises (chapter 10).
+    Used by chapter 10.
 
     Examples
     --------
@@ -1088,8 +1086,7 @@ def check_optimizer(
 
     Notes
     -----
-    Used by the exercises on learning rates, schedules, momentum, adaptive
-    optimizers and gradient clipping.
+    Used by chapters 01-15.
 
     Examples
     --------
@@ -1329,7 +1326,7 @@ def check_loss(model: Any, expected: str | type | Any) -> keras.Model:
     Keras 3 keeps ``model.loss`` exactly as it was passed to ``compile``: a
     string (``"mse"`` stays ``"mse"``), a function, a ``Loss`` instance or
     class. Only the kind of loss is compared, not its settings (such as
-    ``from_logits``). Used by the exercises on loss functions.
+    ``from_logits``). Used by every chapter.
 
     Examples
     --------
@@ -1490,7 +1487,7 @@ def check_history(
 
     Notes
     -----
-    Used by the exercises that train a model, in every chapter.
+    Used by chapters 01-04, 08, 11-12 and 14.
 
     Examples
     --------
@@ -1736,7 +1733,7 @@ def check_overfits(history: Any, *, min_rise: float = _RISE) -> None:
     *end value* is the mean of its last ``max(1, n // 10)`` epochs (``n``
     epochs in all), which damps epoch-to-epoch noise; its *minimum* is the
     lowest single epoch. At least 4 epochs are needed.
-    Used by the exercises that build a model that overfits on purpose.
+    Used by chapter 00.
 
     Examples
     --------
@@ -1808,7 +1805,6 @@ def check_underfits(
     *end value* is the mean of its last ``max(1, n // 10)`` epochs (``n``
     epochs in all), which damps epoch-to-epoch noise; its *minimum* is the
     lowest single epoch. At least 4 epochs are needed.
-    Used by the exercises that build a model that underfits on purpose.
 
     Examples
     --------
@@ -1894,7 +1890,6 @@ def check_good_fit(
     *end value* is the mean of its last ``max(1, n // 10)`` epochs (``n``
     epochs in all), which damps epoch-to-epoch noise; its *minimum* is the
     lowest single epoch. At least 4 epochs are needed.
-    Used by the exercises that fix an overfit or underfit model.
 
     Examples
     --------
@@ -1981,7 +1976,6 @@ def diagnose_curves(
     *end value* is the mean of its last ``max(1, n // 10)`` epochs (``n``
     epochs in all), which damps epoch-to-epoch noise; its *minimum* is the
     lowest single epoch. At least 4 epochs are needed.
-    Used by the chapter on diagnosing learning curves.
 
     Examples
     --------
@@ -2075,7 +2069,7 @@ def check_choice(
 
     Notes
     -----
-    Used by the evidence questions of every chapter.
+    Used by every chapter.
 
     Examples
     --------
@@ -2198,7 +2192,7 @@ def check_close(
 
     Notes
     -----
-    Used by the exercises that compute a score or a statistic.
+    Used by chapters 02-05, 08, 10, 12-13 and 15.
 
     Examples
     --------

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bdl_helpers._validation import check_option
+from bdl_helpers._validation import check_inputs, check_option
 
 import keras
 import numpy as np
@@ -231,22 +231,6 @@ def weight_norms(models: Any, *, norm: str = "l2") -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def _as_inputs(x: Any, func: str) -> np.ndarray:
-    try:
-        x = np.asarray(x, dtype="float32")
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"The 'x' parameter of {func} must be an array of numbers, one row "
-            "per example."
-        ) from None
-    if x.ndim < 2 or len(x) == 0:
-        raise ValueError(
-            f"The 'x' parameter of {func} must hold at least one row of inputs "
-            f"(an array of shape (n_rows, ...)). Got shape {x.shape} instead."
-        )
-    return x
-
-
 def layer_outputs(models: Any, layer: str | int, x: Any) -> np.ndarray:
     """Return what one layer outputs on the inputs ``x``, in inference mode.
 
@@ -275,10 +259,6 @@ def layer_outputs(models: Any, layer: str | int, x: Any) -> np.ndarray:
     --------
     activation_stats : The mean and sparsity of these outputs.
 
-    Notes
-    -----
-    Used by chapter 11 (regularizers) to look at the hidden representation.
-
     Examples
     --------
     >>> import keras
@@ -299,7 +279,7 @@ def layer_outputs(models: Any, layer: str | int, x: Any) -> np.ndarray:
 
 def _outputs(models: Any, layer: Any, x: Any, func: str) -> np.ndarray:
     model_list, single = _model_list(models, func)
-    x = _as_inputs(x, func)
+    x = check_inputs(x, func)
     outputs = []
     for model in model_list:
         target = _layer(model, layer, func)

@@ -64,6 +64,17 @@ class PairedComparison:
         Their sample standard deviation (``ddof=1``) over ``sqrt(n_seeds)``.
     threshold : float
         How many standard errors a difference needs to count.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bdl_helpers import compare_paired
+    >>> result = compare_paired(np.array([0.90, 0.92, 0.91, 0.95]),
+    ...                         np.array([0.88, 0.90, 0.90, 0.91]))
+    >>> result.verdict, result.n_seeds
+    ('higher', 4)
+    >>> print(result)
+    +0.022 (standard error 0.006, 4 paired seeds): higher
     """
 
     differences: np.ndarray
@@ -132,8 +143,7 @@ def compare_paired(
 
     Notes
     -----
-    Used by the generalization chapters (12 dropout, and the other regularizers)
-    to say which of the book's single-run findings hold over seeds.
+    Used by chapters 00-05 and 11-14.
 
     Examples
     --------

@@ -37,7 +37,7 @@ def set_seed(seed: int = 1, *, deterministic: bool = True) -> int:
     Notes
     -----
     Wraps :func:`keras.utils.set_random_seed`, which seeds Python's ``random``,
-    NumPy and the backend together. Used by every chapter notebook.
+    NumPy and the backend together. Used by every chapter.
 
     Examples
     --------

@@ -18,7 +18,10 @@ Runs in one process, on the book's settings:
    against the same run without capturing;
 7. the cost of a second call: ``bdl.fit`` of a small model again (the same
    model, and a newly built one), beyond its training steps;
-8. the ``jit_compile="auto"`` rule: XLA against no XLA at a few sizes.
+8. the ``jit_compile="auto"`` rule: XLA against no XLA at a few sizes;
+9. a grid over a setting (five dropout rates, five noise levels): the
+   first value's call, which traces and compiles, against the next ones,
+   which reuse its loop.
 
 Every figure includes tracing and compilation. The last line is the speedup on
 the single circles model. Run it with ``make benchmark`` (not part of CI)::
@@ -183,6 +186,7 @@ def main() -> None:
     snapshots(blobs)
     second_call(blobs)
     auto_rule(circles, blobs)
+    setting_grid(circles)
 
     print(f"engine speedup over model.fit: {single_speedup:.0f}x")
 
@@ -331,6 +335,38 @@ def auto_rule(circles, blobs) -> None:
             f"   {label:<34} {steps:>7} model-steps: no XLA {seconds[False]:6.2f} s, "
             f"XLA {seconds[True]:6.2f} s; auto picks {'XLA' if auto else 'no XLA'}"
             f"{'' if auto == best else ' (not the faster one)'}"
+        )
+
+
+def setting_grid(circles) -> None:
+    """A grid over a dropout rate or a noise level compiles once."""
+    print("9. A grid over a setting: 10 circles models, 1,000 epochs, per value")
+    grids = (
+        ("Dropout rate", lambda v: keras.layers.Dropout(v), (0.1, 0.2, 0.4, 0.6, 0.8)),
+        (
+            "Noise stddev",
+            lambda v: keras.layers.GaussianNoise(v),
+            (0.01, 0.03, 0.1, 0.3, 1.0),
+        ),
+    )
+    for label, layer, values in grids:
+        bdl.training.clear_cache()
+        seconds = []
+        for value in values:
+            _, took = timed(
+                bdl.repeat,
+                lambda v=value, make=layer: circles_with(lambda: make(v)),
+                10,
+                *circles.train,
+                epochs=1000,
+                validation_data=circles.test,
+                verbose=0,
+            )
+            seconds.append(took)
+        later = float(np.mean(seconds[1:]))
+        print(
+            f"   {label:<13} first value {seconds[0]:6.2f} s (traced), the next "
+            f"{len(values) - 1} {later:6.2f} s each: {seconds[0] / later:.1f}x"
         )
 
 

@@ -51,3 +51,18 @@ def test_the_start_page_is_copied_and_refreshed(course: Path):
                     '"metadata": {}, "source": "new chapters"}]'))
     prepare(course)
     assert "new chapters" in copy.read_text()
+
+
+def test_the_start_page_links_every_chapter_and_nothing_else():
+    """A new chapter folder must get its row on the start page (the chapter map
+    a learner lands on), and a link must not point to a missing notebook."""
+    import re
+
+    page = _sources(ROOT / "notebooks" / "START-HERE.ipynb")
+    linked = set(re.findall(r"\]\((\d{2}-[a-z0-9-]+)/\1\.ipynb\)", page))
+    notebooks = (ROOT / "notebooks").glob("[0-9][0-9]-*/[0-9][0-9]-*.ipynb")
+    chapters = {p.parent.name for p in notebooks if p.stem == p.parent.name}
+    assert linked == chapters, (
+        f"missing from START-HERE.ipynb: {sorted(chapters - linked)}; "
+        f"linked but absent: {sorted(linked - chapters)}"
+    )

@@ -403,8 +403,9 @@ def fit(
 
     Notes
     -----
-    Used by every chapter notebook. ``model.fit`` and this function give the
-    same weights and history for the same data order (``shuffle=False``), up
+    Used by chapters 00-05, 07-08, 10 and 14-15. ``model.fit`` and this
+    function give the same weights and history for the same data order
+    (``shuffle=False``), up
     to float rounding; the validation data is scored in one batch, which
     gives the same mean loss and metrics as Keras's batches of 32. A model
     that overrides ``train_step`` is refused: train it with ``model.fit``.
@@ -517,7 +518,7 @@ def fit_many(
 
     Notes
     -----
-    Used by the chapters with repeats, grids and ensembles. The step is
+    Used by chapters 02, 04, 09-10 and 15. The step is
     Keras's stateless training step, the one its JAX trainer runs, so
     regularization, constraints, clipping and schedules are Keras's own.
 

@@ -29,6 +29,17 @@ class RepeatResult:
         The per-epoch history of each repeat.
     models : list of keras.Model
         The trained models.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bdl_helpers import RepeatResult
+    >>> result = RepeatResult(
+    ...     scores=pd.DataFrame({"seed": [0, 1, 2], "test_accuracy": [0.8, 0.9, 0.85]}),
+    ...     histories=[], models=[])
+    >>> result.summary().round(3)
+                   mean   std  min  max
+    test_accuracy  0.85  0.05  0.8  0.9
     """
 
     scores: pd.DataFrame
