@@ -232,6 +232,17 @@ def test_score_models_equals_model_evaluate():
         )
 
 
+def test_score_models_goes_through_large_data_in_slices(monkeypatch):
+    """Loss and metrics accumulate over slices of rows as over evaluate's batches."""
+    (x, y), val = _data()
+    models = [_build(seed) for seed in (1, 2)]
+    fit_many(models, x, y, epochs=3, seed=0, verbose=0)
+    whole = score_models(models, x, y)
+    monkeypatch.setattr(stack, "PREDICT_ROWS", 16)  # 60 rows: 16, 16, 16, 12
+    sliced = score_models(models, x, y)
+    np.testing.assert_allclose(sliced.to_numpy(), whole.to_numpy(), rtol=1e-5)
+
+
 def test_early_stopping_stops_each_member_where_its_own_fit_stops():
     (x, y), val = _data()
 

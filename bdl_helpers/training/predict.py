@@ -70,8 +70,22 @@ def score_models(
         )
     tv, ntv, mv = stack.stack_state(models, parts=(0, 1, 3))
     hp = tf.constant(settings.values(models))
+    mv = [tf.zeros_like(v) for v in mv]
     program = stack.score_program(template, len(models), x, y, (tv, ntv, mv, hp))
-    values = program(tv, ntv, mv, hp, x, y).numpy()
+    # In slices of rows, as model.evaluate goes batch by batch: 30 models on a
+    # 50,000-row holdout at once would hold every layer's outputs for all.
+    n_rows = int(tf.nest.flatten(x)[0].shape[0])
+    for begin in range(0, n_rows, stack.PREDICT_ROWS):
+        part = slice(begin, begin + stack.PREDICT_ROWS)
+        mv = program(
+            tv,
+            ntv,
+            mv,
+            hp,
+            tf.nest.map_structure(lambda t, p=part: t[p], x),
+            tf.nest.map_structure(lambda t, p=part: t[p], y),
+        )
+    values = stack.metrics_program(template, len(models))(mv).numpy()
     keys = list(template.get_metrics_result().keys())
     return pd.DataFrame(values, columns=[f"{prefix}{k}" for k in keys])
 

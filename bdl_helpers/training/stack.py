@@ -297,12 +297,16 @@ class _Steps:
         mv = self.update_metrics(mv, loss, xb, yb, y_pred)
         return [tv, ntv, ov, mv]
 
+    def accumulate(self, tv, ntv, mv, hp, xv, yv):
+        """The metric state ``mv`` updated with one slice of data, as
+        ``model.evaluate`` updates it batch after batch (inference mode)."""
+        loss, y_pred, _, mv = self.forward(tv, ntv, mv, xv, yv, False, hp)
+        return self.update_metrics(mv, loss, xv, yv, y_pred)
+
     def score(self, tv, ntv, mv, hp, xv, yv) -> tf.Tensor:
         """Loss and metrics on one dataset, from fresh metric state."""
         mv = [tf.zeros_like(v) for v in mv]
-        loss, y_pred, _, mv = self.forward(tv, ntv, mv, xv, yv, False, hp)
-        mv = self.update_metrics(mv, loss, xv, yv, y_pred)
-        return self.metrics_row(mv)
+        return self.metrics_row(self.accumulate(tv, ntv, mv, hp, xv, yv))
 
     def predict(self, tv, ntv, xv):
         model = self.template
@@ -566,12 +570,13 @@ def _any_rows(data: Any) -> Any:
 def score_program(
     template: keras.Model, n_models: int, x: Any, y: Any, state: Any
 ) -> Callable:
-    """``run(tv, ntv, mv, hp, x, y)``: loss and metrics of each model, (n_models,
-    keys), ``hp`` their settings (settings.py).
+    """``run(tv, ntv, mv, hp, x, y)``: each model's metric state ``mv`` updated
+    with the rows ``x, y`` (``hp``: the models' settings, see settings.py).
 
     Traced once for data of any number of rows (``state`` gives the specs of
-    the stacked ``[tv, ntv, mv, hp]``): scoring the training and the test split
-    share one program.
+    the stacked ``[tv, ntv, mv, hp]``): the slices of a large dataset, and the
+    training and the test split, share one program. :func:`metrics_program`
+    turns the final state into each model's loss and metrics.
     """
     x_spec, y_spec = _any_rows(x), _any_rows(y)
     key = (signature(template), "score", n_models, repr(x_spec), repr(y_spec))
@@ -582,7 +587,7 @@ def score_program(
         def run(tv, ntv, mv, hp, x, y):
             return _vmap(
                 n_models,
-                lambda a, b, c, h: steps.score(a, b, c, h, x, y),
+                lambda a, b, c, h: steps.accumulate(a, b, c, h, x, y),
                 (tv, ntv, mv, hp),
             )
 
@@ -590,6 +595,18 @@ def score_program(
             lambda t: tf.TensorSpec(t.shape, t.dtype), list(state)
         )
         return tf.function(run, input_signature=[*state_spec, x_spec, y_spec])
+
+    return _cached(key, build)
+
+
+def metrics_program(template: keras.Model, n_models: int) -> Callable:
+    """``run(mv)``: each model's loss and metrics from its metric state,
+    shape (n_models, keys)."""
+    key = (signature(template), "metrics", n_models)
+
+    def build():
+        steps = _Steps(template)
+        return tf.function(lambda mv: _vmap(n_models, steps.metrics_row, (mv,)))
 
     return _cached(key, build)
 
