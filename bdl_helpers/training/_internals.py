@@ -65,8 +65,8 @@ def missing_internals() -> list[str]:
     checks["keras.layers.Layer._call_has_training_arg"] = hasattr(
         layer, "_call_has_training_arg"
     )
-    checks["keras.Model._loss_tracker"] = hasattr(_compiled_model(), "_loss_tracker")
     compiled = _compiled_model()
+    checks["keras.Model._loss_tracker"] = hasattr(compiled, "_loss_tracker")
     checks["keras.Model._compile_metrics.build"] = hasattr(
         compiled._compile_metrics, "build"
     ) and hasattr(compiled._compile_loss, "build")
@@ -112,20 +112,14 @@ def _state_spec(model: keras.Model) -> list:
     ]
 
 
-def symbolic_build(model: keras.Model, batch: Any) -> None:
-    """Create the model's, metrics' and optimizer's variables, as fit does.
+def symbolic_build_all(models: list[keras.Model], batch: Any) -> None:
+    """Create the models', metrics' and optimizers' variables, as fit does.
 
     ``model.fit`` builds everything with ``_symbolic_build`` before tracing its
     step; the engine needs the same variables to exist before it stacks them.
-    """
-    if not _is_built(model):
-        model._symbolic_build(data_batch=batch)
-
-
-def symbolic_build_all(models: list[keras.Model], batch: Any) -> None:
-    """:func:`symbolic_build` for several models, the copies at a fraction of the cost.
-
-    Keras's ``_symbolic_build`` traces three symbolic passes per model (the
+    Models built by an earlier call are left alone (a second fit costs no
+    symbolic pass). Keras's ``_symbolic_build`` traces three symbolic passes
+    per model (the
     model, its metrics, its loss): about 0.15 s each time, a second and more
     for a repeat of ten models. Copies of one architecture need it once: a
     model whose layers are built gets its loss and metric containers built
@@ -138,7 +132,7 @@ def symbolic_build_all(models: list[keras.Model], batch: Any) -> None:
     if not pending:
         return
     first = pending[0]
-    symbolic_build(first, batch)
+    first._symbolic_build(data_batch=batch)
     reference = _state_spec(first)
     from keras.src.backend import compute_output_spec  # what _symbolic_build uses
 
@@ -151,7 +145,7 @@ def symbolic_build_all(models: list[keras.Model], batch: Any) -> None:
     y_pred = None
     for model in pending[1:]:
         if not model.built:
-            symbolic_build(model, batch)
+            model._symbolic_build(data_batch=batch)
             continue
         if y_pred is None:
             y_pred = compute_output_spec(first, x, training=False)

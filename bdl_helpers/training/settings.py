@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
@@ -186,19 +186,27 @@ def key(model: keras.Model) -> tuple:
 
 
 @contextmanager
-def neutral(model: keras.Model) -> Iterator[None]:
-    """Within the block, every setting reads 0, 1 or 0.5 (its kind): configs of
-    models that differ only in their settings' values compare equal."""
-    slots = find(model)
-    saved = [getattr(o, a) for o, a, _ in slots]
+def _replaced(slots: list, new_values: Sequence[Any]) -> Iterator[None]:
+    """Within the block, each slot's attribute holds its new value."""
+    saved = [getattr(owner, attribute) for owner, attribute, _ in slots]
     try:
-        for (owner, attribute, _), value in zip(slots, saved, strict=True):
-            kind = _kind(float(value))
-            setattr(owner, attribute, {"0": 0.0, "1": 1.0}.get(kind, 0.5))
+        for (owner, attribute, _), value in zip(slots, new_values, strict=True):
+            setattr(owner, attribute, value)
         yield
     finally:
         for (owner, attribute, _), value in zip(slots, saved, strict=True):
             setattr(owner, attribute, value)
+
+
+def neutral(model: keras.Model) -> AbstractContextManager[None]:
+    """Within the block, every setting reads 0, 1 or 0.5 (its kind): configs of
+    models that differ only in their settings' values compare equal."""
+    slots = find(model)
+    stand_ins = [
+        {"0": 0.0, "1": 1.0}.get(_kind(float(getattr(o, a))), 0.5)
+        for o, a, _ in slots
+    ]
+    return _replaced(slots, stand_ins)
 
 
 def values(models: Sequence[keras.Model]) -> np.ndarray:
@@ -207,20 +215,10 @@ def values(models: Sequence[keras.Model]) -> np.ndarray:
     return np.asarray(rows, dtype="float32").reshape(len(models), -1)
 
 
-@contextmanager
-def bound(template: keras.Model, row: tf.Tensor) -> Iterator[None]:
+def bound(template: keras.Model, row: tf.Tensor) -> AbstractContextManager[None]:
     """While tracing: the template's settings read one model's ``row`` of values."""
     slots = find(template)
-    if not slots:
-        yield
-        return
-    saved = [getattr(o, a) for o, a, _ in slots]
-    try:
-        for j, ((owner, attribute, _), value) in enumerate(
-            zip(slots, saved, strict=True)
-        ):
-            setattr(owner, attribute, _Value(row[j], float(value)))
-        yield
-    finally:
-        for (owner, attribute, _), value in zip(slots, saved, strict=True):
-            setattr(owner, attribute, value)
+    return _replaced(
+        slots,
+        [_Value(row[j], float(getattr(o, a))) for j, (o, a, _) in enumerate(slots)],
+    )
