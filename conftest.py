@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import os
 
+import matplotlib
 import pytest
+
+matplotlib.use("Agg")  # figures drawn by tests and doctests stay off screen
 
 # Long test modules: training against model.fit seed after seed, and the
 # real browser (JupyterLab and chromium, about 30 s).

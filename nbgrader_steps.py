@@ -8,9 +8,10 @@ These steps close the cheap holes, and make every failure visible:
   example ``os._exit(0)``) is still graded: the cells before the crash keep
   their points, every later cell gets an error output saying the kernel died
   (so its tests score zero), and the run ends at once instead of waiting.
-  Before each autograded test cell it reloads the grading checks
-  (``bdl_helpers.grading`` and its submodules) and rebinds ``bdl``, so an
-  answer cell that replaced a check with a no-op does not fool the tests.
+  Before each autograded test cell it imports the grading checks afresh
+  (``bdl_helpers.grading`` and its submodules, from their files) and rebinds
+  ``bdl``, so an answer cell that replaced a check with a no-op, in the
+  package or in a submodule, does not fool the tests.
 - :class:`FlagTampering`: saves the grades as nbgrader does, and marks every
   test cell after an answer cell that rebinds attributes of modules,
   ``bdl``/``bdl_helpers``, ``builtins`` or ``sys.modules`` (or calls
@@ -39,14 +40,14 @@ from nbgrader.preprocessors import Execute, OverwriteCells, SaveAutoGrades
 # Run (silently, as its own execution) before every autograded test cell.
 GUARD_SOURCE = """\
 import importlib as _bdl_importlib, sys as _bdl_sys
-for _bdl_name in sorted(n for n in list(_bdl_sys.modules)
-                        if n == "bdl_helpers.grading"
-                        or n.startswith("bdl_helpers.grading.")):
-    _bdl_module = _bdl_importlib.reload(_bdl_sys.modules[_bdl_name])
-    _bdl_parent, _, _bdl_child = _bdl_name.rpartition(".")
-    setattr(_bdl_sys.modules[_bdl_parent], _bdl_child, _bdl_module)
+_bdl_stale = [n for n in _bdl_sys.modules
+              if n == "bdl_helpers.grading" or n.startswith("bdl_helpers.grading.")]
+_bdl_name = None
+for _bdl_name in _bdl_stale:
+    del _bdl_sys.modules[_bdl_name]
+_bdl_importlib.import_module("bdl_helpers.grading")  # also sets bdl_helpers.grading
 import bdl_helpers as bdl
-del _bdl_importlib, _bdl_sys, _bdl_name, _bdl_module, _bdl_parent, _bdl_child
+del _bdl_importlib, _bdl_sys, _bdl_stale, _bdl_name
 """
 
 KERNEL_DIED = (

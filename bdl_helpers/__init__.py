@@ -17,17 +17,11 @@ Modules, lower ones never importing higher ones:
 - :mod:`~bdl_helpers.training`: the fast training engine (:func:`fit`,
   :func:`fit_many`, :func:`repeat`, :class:`CaptureWeights`,
   :func:`score_models`, :func:`predict_many`).
-- :mod:`~bdl_helpers.plots`: learning curves, grids, box plots (matplotlib only);
-  :mod:`~bdl_helpers.function_plots` (curves y = f(x)) and
-  :mod:`~bdl_helpers.histograms` (one histogram per variable) beside it.
-- :mod:`~bdl_helpers.gradient_noise`: how closely minibatch gradients follow
-  the full-data gradient (the batch-size chapter).
-- :mod:`~bdl_helpers.gradient_flow`: the gradient norm and weight change of
-  each Dense layer during training (the vanishing-gradient chapter).
-- :mod:`~bdl_helpers.learning_speed`: :func:`epochs_to_reach`, how many epochs
-  a run needs to reach a target accuracy or loss.
-- :mod:`~bdl_helpers.layer_stats`: weight norms per layer and per unit, and
-  the mean and sparsity of a layer's outputs (penalties, constraints).
+- :mod:`~bdl_helpers.plots`: learning curves, grids, box plots, a problem's
+  points and decision boundary, curves y = f(x), histograms (matplotlib only).
+- :mod:`~bdl_helpers.diagnostics`: instruments that look inside training:
+  minibatch gradient noise, per-layer gradient flow, epochs to reach a level,
+  weight norms and activation statistics.
 - :mod:`~bdl_helpers.results`: the "book beside ours" table.
 - :mod:`~bdl_helpers.ensembles`: ensembles from predicted probabilities
   (:func:`ensemble_curve`, :func:`weighted_accuracy`, :func:`plot_ensemble_curve`).
@@ -36,6 +30,9 @@ Modules, lower ones never importing higher ones:
 - :mod:`~bdl_helpers.grading`: checks for the nbgrader exercises.
 - :mod:`~bdl_helpers.playground`: :func:`playground`, set up a Keras model on
   the book's small problems and watch its boundary and curves as it trains.
+- :class:`ArgumentError`: what every public function raises for a bad
+  argument (a ``ValueError`` and a ``TypeError``), with a message that names
+  the parameter, what it must be and what came instead.
 - :mod:`~bdl_helpers.widgets`: :func:`widgets.interact`, a figure that redraws
   when a control moves (explorers over computed results, live trainers).
 """
@@ -45,32 +42,33 @@ from bdl_helpers import (
     grading,
     widgets,
 )
+from bdl_helpers._validation import ArgumentError
 from bdl_helpers.datasets import DATASET_DEFAULTS, Dataset, list_datasets, load_dataset
-from bdl_helpers.ensembles import (
-    ensemble_curve,
-    plot_ensemble_curve,
-    weighted_accuracy,
-)
-from bdl_helpers.function_plots import plot_functions
-from bdl_helpers.gradient_flow import (
+from bdl_helpers.diagnostics.gradient_flow import (
     GradientFlow,
     layer_gradient_norms,
     plot_gradient_flow,
 )
-from bdl_helpers.gradient_noise import minibatch_gradient_cosines
-from bdl_helpers.histograms import plot_histograms
-from bdl_helpers.layer_stats import (
+from bdl_helpers.diagnostics.gradient_noise import minibatch_gradient_cosines
+from bdl_helpers.diagnostics.layer_stats import (
     activation_stats,
     layer_outputs,
     unit_norms,
     weight_norms,
 )
-from bdl_helpers.learning_speed import epochs_to_reach
+from bdl_helpers.diagnostics.learning_speed import epochs_to_reach
+from bdl_helpers.ensembles import (
+    ensemble_curve,
+    plot_ensemble_curve,
+    weighted_accuracy,
+)
 from bdl_helpers.paired import PairedComparison, compare_paired, paired_table
 from bdl_helpers.playground import playground
 from bdl_helpers.plots import (
     plot_dataset,
     plot_decision_boundary,
+    plot_functions,
+    plot_histograms,
     plot_learning_curve_grid,
     plot_learning_curves,
     plot_metric_by_setting,
@@ -91,6 +89,7 @@ from bdl_helpers.training import (
 
 __all__ = [
     "DATASET_DEFAULTS",
+    "ArgumentError",
     "CaptureWeights",
     "Dataset",
     "GradientFlow",

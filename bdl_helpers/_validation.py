@@ -5,6 +5,9 @@ function, what was expected and what came instead, so that the message alone
 says how to fix the call::
 
     The 'noise' parameter of make_dataset must be a float >= 0. Got -0.1 instead.
+
+Every such error is an :class:`ArgumentError`, raised by every public function
+of the package for a bad argument.
 """
 
 from __future__ import annotations
@@ -14,10 +17,45 @@ from numbers import Integral, Real
 from typing import Any
 
 
-def _fail(name: str, func: str, expected: str, value: Any) -> ValueError:
-    return ValueError(
-        f"The {name!r} parameter of {func} must be {expected}. Got {value!r} instead."
+class ArgumentError(ValueError, TypeError):
+    """A bad argument to a function of the course's package.
+
+    Both a ``ValueError`` and a ``TypeError`` (as scikit-learn's parameter
+    errors are), so ``except ValueError`` and ``except TypeError`` both catch
+    it, whether the value or its type was wrong. The message names the
+    parameter, the function, what it must be and what came instead.
+
+    Examples
+    --------
+    >>> import bdl_helpers as bdl
+    >>> try:
+    ...     bdl.load_dataset("moons", noise=-1.0)
+    ... except bdl.ArgumentError as error:
+    ...     print(error)
+    The 'noise' parameter of load_dataset must be a float >= 0. Got -1.0 instead.
+    >>> issubclass(bdl.ArgumentError, ValueError)
+    True
+    >>> issubclass(bdl.ArgumentError, TypeError)
+    True
+    """
+
+
+def argument_error(
+    name: str, func: str, expected: str, value: Any, *, show_type: bool = False
+) -> ArgumentError:
+    """The package's one message for a bad argument, as an :class:`ArgumentError`.
+
+    ``show_type`` names the value's type instead of its repr (for objects whose
+    repr is long, such as arrays, figures or models).
+    """
+    got = f"an object of type {type(value).__name__}" if show_type else repr(value)
+    return ArgumentError(
+        f"The {name!r} parameter of {func} must be {expected}. Got {got} instead."
     )
+
+
+def _fail(name: str, func: str, expected: str, value: Any) -> ArgumentError:
+    return argument_error(name, func, expected, value)
 
 
 def check_int(
@@ -73,6 +111,16 @@ def check_option(value: Any, name: str, func: str, options: Iterable[Any]) -> An
     return value
 
 
+def check_list(value: Any, name: str, func: str, expected: str) -> list:
+    """``value`` as a list (any iterable but a string), or an :class:`ArgumentError`."""
+    if isinstance(value, str | bytes):
+        raise argument_error(name, func, expected, value)
+    try:
+        return list(value)
+    except TypeError:
+        raise argument_error(name, func, expected, value, show_type=True) from None
+
+
 def _bounds_text(min_value: float | None, max_value: float | None) -> str:
     if min_value is not None and max_value is not None:
         return f" in the range [{min_value}, {max_value}]"
@@ -91,12 +139,12 @@ def check_compiled_model(model: Any, func: str) -> Any:
         hint = ""
         if callable(model):
             hint = " Did you pass the function that builds it? Call it first."
-        raise ValueError(
+        raise ArgumentError(
             f"The 'model' parameter of {func} must be a compiled keras.Model. "
             f"Got an object of type {type(model).__name__} instead.{hint}"
         )
     if getattr(model, "loss", None) is None:
-        raise ValueError(
+        raise ArgumentError(
             f"The model passed to {func} is not compiled. Call "
             "model.compile(loss=..., optimizer=..., metrics=[...]) first."
         )
@@ -110,12 +158,12 @@ def check_inputs(x: Any, func: str) -> Any:
     try:
         x = np.asarray(x, dtype="float32")
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ArgumentError(
             f"The 'x' parameter of {func} must be an array of numbers, one row "
             "per example."
         ) from None
     if x.ndim < 2 or len(x) == 0:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'x' parameter of {func} must hold at least one row of inputs "
             f"(an array of shape (n_rows, ...)). Got shape {x.shape} instead."
         )
@@ -130,12 +178,12 @@ def check_xy(x: Any, y: Any, func: str) -> tuple[Any, Any]:
         x = np.asarray(x, dtype="float32")
         y = np.asarray(y, dtype="float32")
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ArgumentError(
             f"The 'x' and 'y' parameters of {func} must be arrays of numbers, "
             "one row per example."
         ) from None
     if x.ndim == 0 or y.ndim == 0 or len(x) != len(y) or len(x) == 0:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'x' and 'y' parameters of {func} must hold the same number "
             f"(>= 1) of rows. Got shapes {x.shape} and {y.shape} instead."
         )

@@ -18,7 +18,7 @@ from numbers import Integral
 from types import MappingProxyType
 from typing import Any
 
-from bdl_helpers._validation import check_float, check_int, check_option
+from bdl_helpers._validation import ArgumentError, check_float, check_int, check_option
 
 import numpy as np
 from sklearn.datasets import make_blobs, make_circles, make_moons, make_regression
@@ -327,7 +327,7 @@ def load_dataset(
         # check_int cannot say "n_samples - 1", so the message is built here,
         # in the same shape.
         hint = "" if n_train_given else f" (the book's value for {name!r})"
-        raise ValueError(
+        raise ArgumentError(
             f"The 'n_train' parameter of {_FUNC} must be an int in the range "
             f"[1, n_samples - 1] = [1, {n_samples - 1}], so that at least one "
             f"row is left for testing. Got {n_train!r} instead{hint}."
@@ -340,7 +340,7 @@ def load_dataset(
     kwargs: dict[str, Any] = {"n_samples": n_samples, **preset.fixed}
     if preset.noise is None:
         if noise is not None:
-            raise ValueError(
+            raise ArgumentError(
                 f"The 'noise' parameter of {_FUNC} must be None for {name!r}: "
                 f"the blobs presets have no noise parameter (their spread is "
                 f"cluster_std=2). Got {noise!r} instead. Leave noise=None, or "
@@ -350,7 +350,7 @@ def load_dataset(
         noise = preset.noise if noise is None else noise
         kwargs["noise"] = check_float(noise, "noise", _FUNC, min_value=0)
     if one_hot and preset.n_classes is None:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'one_hot' parameter of {_FUNC} must be False for {name!r}: "
             f"its targets are real numbers, not classes. Got True instead."
         )
@@ -387,4 +387,4 @@ def _preset(name: Any) -> _Preset:
         close = difflib.get_close_matches(name.lower(), _PRESETS, n=1, cutoff=0.7)
         if close:
             message += f" Did you mean {close[0]!r}?"
-    raise ValueError(message)
+    raise ArgumentError(message)

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bdl_helpers._validation import check_int
-from bdl_helpers.plots import _STYLE  # the look of every course figure
+from bdl_helpers._validation import ArgumentError, check_int
+from bdl_helpers.plots._style import _STYLE  # the look of every course figure
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -38,13 +38,13 @@ def _check_probabilities(probabilities: Any, func: str) -> np.ndarray:
     try:
         array = np.asarray(probabilities, dtype="float64")
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ArgumentError(
             f"The 'probabilities' parameter of {func} must be an array of numbers "
             "of shape (n_members, n_rows, n_classes). Got an object of type "
             f"{type(probabilities).__name__} instead."
         ) from None
     if array.ndim != 3 or 0 in array.shape:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'probabilities' parameter of {func} must be an array of shape "
             "(n_members, n_rows, n_classes), e.g. what bdl.predict_many returns. "
             f"Got shape {array.shape} instead."
@@ -58,14 +58,14 @@ def _check_labels(y: Any, n_rows: int, n_classes: int, func: str) -> np.ndarray:
     if array.ndim == 2 and array.shape[1] == n_classes:
         array = array.argmax(axis=1)
     if array.ndim != 1 or len(array) != n_rows:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'y' parameter of {func} must hold one class label per row "
             f"({n_rows} labels, or {n_rows} one-hot rows of {n_classes} "
             f"columns). Got shape {np.shape(y)} instead."
         )
     if not np.issubdtype(array.dtype, np.integer):
         if not np.all(np.equal(np.mod(array, 1), 0)):
-            raise ValueError(
+            raise ArgumentError(
                 f"The 'y' parameter of {func} must hold integer class labels. "
                 f"Got values such as {array[:3].tolist()} instead."
             )
@@ -201,13 +201,13 @@ def weighted_accuracy(
     single = vectors.ndim == 1
     vectors = np.atleast_2d(vectors)
     if vectors.ndim != 2 or vectors.shape[1] != n_members or vectors.size == 0:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'weights' parameter of {func} must have shape ({n_members},) or "
             f"(n_vectors, {n_members}): one weight per member. Got shape "
             f"{np.shape(weights)} instead."
         )
     if (vectors < 0).any() or not (vectors.sum(axis=1) > 0).all():
-        raise ValueError(
+        raise ArgumentError(
             f"The 'weights' parameter of {func} must hold weights >= 0 with a "
             "positive sum in every vector. Got a negative weight or an all-zero "
             "vector."
@@ -297,12 +297,14 @@ def plot_ensemble_curve(
     func = "plot_ensemble_curve"
     curves = dict(curve) if isinstance(curve, Mapping) else {"": curve}
     if not curves:
-        raise ValueError(f"The 'curve' parameter of {func} must not be an empty dict.")
+        raise ArgumentError(
+            f"The 'curve' parameter of {func} must not be an empty dict."
+        )
     for label, frame in curves.items():
         if not isinstance(frame, pd.DataFrame) or not {"single", "ensemble"} <= set(
             frame.columns
         ):
-            raise ValueError(
+            raise ArgumentError(
                 f"The 'curve' parameter of {func} must be a DataFrame with the "
                 "columns 'single' and 'ensemble', as ensemble_curve returns, or a "
                 f"dict of them. Got an object of type {type(frame).__name__}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
-from bdl_helpers._validation import check_float, check_int
+from bdl_helpers._validation import ArgumentError, check_float, check_int
 
 import numpy as np
 import pandas as pd
@@ -30,20 +30,20 @@ def _as_scores(values: Any, name: str, func: str) -> np.ndarray:
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(
         values, (Sequence, np.ndarray, pd.Series)
     ):
-        raise ValueError(
+        raise ArgumentError(
             f"The {name!r} parameter of {func} must be a list, array or Series of "
             f"scores, one per seed. Got an object of type {type(values).__name__} "
             "instead."
         )
     items = list(np.asarray(values, dtype=object).ravel())
     if not all(isinstance(v, Real) and not isinstance(v, bool) for v in items):
-        raise ValueError(
+        raise ArgumentError(
             f"The {name!r} parameter of {func} must hold numbers only. "
             f"Got {values!r:.80} instead."
         )
     scores = np.asarray(items, dtype=float)
     if not np.all(np.isfinite(scores)):
-        raise ValueError(
+        raise ArgumentError(
             f"The {name!r} parameter of {func} must hold finite numbers. "
             f"Got {scores.tolist()!r:.80} instead."
         )
@@ -158,18 +158,18 @@ def compare_paired(
     first = _as_scores(with_technique, "with_technique", func)
     second = _as_scores(without, "without", func)
     if len(first) != len(second):
-        raise ValueError(
+        raise ArgumentError(
             f"The 'without' parameter of {func} must hold one score per seed of "
             f"'with_technique' ({len(first)}). Got {len(second)} scores instead."
         )
     if len(first) < 2:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'with_technique' parameter of {func} must hold at least 2 seeds "
             f"to estimate a spread. Got {len(first)} instead."
         )
     threshold = check_float(threshold, "threshold", func, min_value=0.0)
     if threshold == 0.0:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'threshold' parameter of {func} must be a float > 0. "
             "Got 0.0 instead."
         )
@@ -225,7 +225,7 @@ def paired_table(
     func = "paired_table"
     decimals = check_int(decimals, "decimals", func, min_value=0)
     if not isinstance(comparisons, Mapping) or not comparisons:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'comparisons' parameter of {func} must be a non-empty dict mapping "
             f"a label to a pair (with_technique, without). Got {comparisons!r:.80} "
             "instead."
@@ -233,14 +233,14 @@ def paired_table(
     rows = {}
     for label, pair in comparisons.items():
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise ValueError(
+            raise ArgumentError(
                 f"The 'comparisons' parameter of {func} must map {label!r} to a pair "
                 f"(with_technique, without). Got {pair!r:.80} instead."
             )
         try:
             result = compare_paired(pair[0], pair[1], threshold=threshold)
         except ValueError as error:
-            raise ValueError(f"{func}, comparison {label!r}: {error}") from None
+            raise ArgumentError(f"{func}, comparison {label!r}: {error}") from None
         rows[label] = {
             "with": float(np.mean(_as_scores(pair[0], "with_technique", func))),
             "without": float(np.mean(_as_scores(pair[1], "without", func))),

@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
-from bdl_helpers._validation import check_option
+from bdl_helpers._validation import ArgumentError, check_option
 from bdl_helpers.datasets import Dataset, load_dataset
 
 __all__ = ["build_playground_model", "playground"]
@@ -258,7 +258,7 @@ def playground(**defaults: Any) -> Any:
 
     unknown = sorted(set(defaults) - set(CONTROLS))
     if unknown:
-        raise ValueError(
+        raise ArgumentError(
             f"{_FUNC}() has no control named {unknown[0]!r}. Its controls are "
             f"{', '.join(CONTROLS)}."
         )

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from numbers import Real
 from typing import Any
 
-from bdl_helpers._validation import check_int
+from bdl_helpers._validation import ArgumentError, check_int
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,7 @@ def _as_scores(values: Any, name: str, func: str, label: Any) -> np.ndarray:
         items = list(np.asarray(values, dtype=object).ravel())
         if items and all(_is_number(item) for item in items):
             return np.asarray(items, dtype=float)
-    raise ValueError(
+    raise ArgumentError(
         f"The {name!r} parameter of {func} must give a number or a non-empty "
         f"list of numbers for every case. Got {values!r} for {label!r} instead."
     )
@@ -41,12 +41,12 @@ def _as_scores(values: Any, name: str, func: str, label: Any) -> np.ndarray:
 
 def _check_rows(rows: Any, name: str, func: str, what: str) -> None:
     if not isinstance(rows, Mapping):
-        raise ValueError(
+        raise ArgumentError(
             f"The {name!r} parameter of {func} must be a dict mapping {what}. "
             f"Got an object of type {type(rows).__name__} instead."
         )
     if not rows:
-        raise ValueError(
+        raise ArgumentError(
             f"The {name!r} parameter of {func} must be a non-empty dict mapping "
             f"{what}. Got {{}} instead."
         )
@@ -122,13 +122,13 @@ def book_vs_ours(
         if isinstance(pair, (str, bytes)) or not (
             isinstance(pair, Sequence) and len(pair) == 2
         ):
-            raise ValueError(
+            raise ArgumentError(
                 f"The 'rows' parameter of {func} must map each case to a pair "
                 f"(book_value, ours). Got {pair!r} for {label!r} instead."
             )
         book, ours = pair
         if book is not None and not _is_number(book):
-            raise ValueError(
+            raise ArgumentError(
                 f"The 'rows' parameter of {func} must give the book's value as a "
                 f"number, or None if the book printed none. Got {book!r} for "
                 f"{label!r} instead."
@@ -218,7 +218,7 @@ def summarize_scores(
     return summary
 
 
-def final_value(history: Any, key: str, *, epochs: int = 10) -> float:
+def final_value(history: Any, metric: str, *, epochs: int = 10) -> float:
     """The mean of a curve over its last epochs: where a run ended, without noise.
 
     One epoch's loss or accuracy jumps with the last minibatches; the mean of
@@ -229,7 +229,7 @@ def final_value(history: Any, key: str, *, epochs: int = 10) -> float:
     ----------
     history : keras.callbacks.History or dict
         A history as ``fit`` returns it, or its ``history`` dict.
-    key : str
+    metric : str
         The curve, e.g. ``"loss"`` or ``"val_accuracy"``.
     epochs : int, default=10
         How many of the last epochs to average (all of them if fewer ran).
@@ -244,14 +244,16 @@ def final_value(history: Any, key: str, *, epochs: int = 10) -> float:
     1.5
     """
     curves = getattr(history, "history", history)
-    if not isinstance(curves, dict) or key not in curves:
+    if not isinstance(curves, dict) or metric not in curves:
         known = sorted(curves) if isinstance(curves, dict) else []
-        raise ValueError(
-            f"The 'key' parameter of final_value must be one of {known}. Got "
-            f"{key!r} instead. Validation curves need validation_data= in fit."
+        raise ArgumentError(
+            f"The 'metric' parameter of final_value must be one of {known}. Got "
+            f"{metric!r} instead. Validation curves need validation_data= in fit."
         )
     epochs = check_int(epochs, "epochs", "final_value", min_value=1)
-    values = np.asarray(curves[key][-epochs:], dtype=float)
+    values = np.asarray(curves[metric][-epochs:], dtype=float)
     if values.size == 0:
-        raise ValueError(f"The curve {key!r} is empty: train for at least one epoch.")
+        raise ArgumentError(
+            f"The curve {metric!r} is empty: train for at least one epoch."
+        )
     return float(values.mean())

@@ -39,6 +39,8 @@ from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 from typing import Any
 
+from bdl_helpers._validation import ArgumentError, argument_error
+
 import numpy as np
 
 __all__ = ["InteractiveFigure", "interact", "render_png"]
@@ -222,7 +224,7 @@ class InteractiveFigure:
         import ipywidgets
 
         if not callable(draw):
-            raise ValueError(
+            raise ArgumentError(
                 f"The 'draw' parameter of {_FUNC} must be a function that draws "
                 f"the figure of one setting, draw(**settings). Got {draw!r} "
                 "instead."
@@ -408,6 +410,15 @@ def render_png(
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
+    if not callable(draw):
+        raise argument_error(
+            "draw", "render_png", "a function that draws", draw, show_type=True
+        )
+    if not isinstance(settings, Mapping):
+        raise argument_error(
+            "settings", "render_png", "a dict of keyword arguments", settings,
+            show_type=True,
+        )
     before = set(plt.get_fignums())
     figures: list[Figure] = []
     try:
@@ -423,13 +434,13 @@ def render_png(
         ):
             figures = list(result)
         else:
-            raise ValueError(
+            raise ArgumentError(
                 "draw must return a matplotlib Figure, a tuple of Figures or "
                 "None (for the figures it opened with pyplot). Got an object of "
                 f"type {type(result).__name__} instead."
             )
         if not figures:
-            raise ValueError(
+            raise ArgumentError(
                 "draw returned None and opened no figure: return the Figure "
                 "that a bdl.plot_* call gives, e.g. "
                 "`return bdl.plot_learning_curves(history)`."
@@ -496,11 +507,11 @@ def _png_bytes(image: Any) -> bytes:
 # --------------------------------------------------------------------------
 
 
-def _control_error(name: str, control: Any, hint: str = "") -> ValueError:
+def _control_error(name: str, control: Any, hint: str = "") -> ArgumentError:
     shown = repr(control)
     if len(shown) > 80:
         shown = f"an object of type {type(control).__name__}"
-    return ValueError(
+    return ArgumentError(
         f"The {name!r} parameter of {_FUNC} must be a control: a sequence of "
         "options (numbers give a slider, strings a dropdown), a dict of "
         "labelled options, a bool (a checkbox) or an ipywidgets widget with a "
@@ -592,7 +603,7 @@ def _make_control(
     value = defaults.get(name, values[0])
     if not any(_same(value, v) for v in values):
         listed = ", ".join(repr(v) for v in values)
-        raise ValueError(
+        raise ArgumentError(
             f"The default of {name!r} in the 'defaults' parameter of {_FUNC} "
             f"must be one of its options {listed}. Got {value!r} instead."
         )
@@ -618,21 +629,21 @@ def _check_defaults(
     defaults: Mapping[str, Any] | None, controls: Mapping[str, Any]
 ) -> dict[str, Any]:
     if not controls:
-        raise ValueError(
+        raise ArgumentError(
             f"{_FUNC} needs at least one control, e.g. "
             f"{_FUNC}(draw, learning_rate=[0.001, 0.01, 0.1])."
         )
     if defaults is None:
         return {}
     if not isinstance(defaults, Mapping):
-        raise ValueError(
+        raise ArgumentError(
             f"The 'defaults' parameter of {_FUNC} must be a dict mapping a "
             f"control's name to its first value, or None. Got {defaults!r} "
             "instead."
         )
     unknown = [name for name in defaults if name not in controls]
     if unknown:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'defaults' parameter of {_FUNC} names {unknown[0]!r}, which is "
             f"not a control; the controls are {', '.join(map(repr, controls))}."
         )
@@ -654,7 +665,7 @@ def _check_parameters(draw: Callable[..., Any], controls: Mapping[str, Any]) -> 
         }
         for name in controls:
             if name not in accepted:
-                raise ValueError(
+                raise ArgumentError(
                     f"The control {name!r} of {_FUNC} is not a parameter of "
                     f"draw{inspect.signature(draw)}: name each control after a "
                     "parameter of draw."
@@ -665,7 +676,7 @@ def _check_parameters(draw: Callable[..., Any], controls: Mapping[str, Any]) -> 
             kinds.VAR_KEYWORD,
         )
         if required and name not in controls:
-            raise ValueError(
+            raise ArgumentError(
                 f"draw{inspect.signature(draw)} needs {name!r}, but {_FUNC} has "
                 f"no control for it: pass {name}=[...] or give it a default."
             )

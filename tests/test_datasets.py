@@ -2,7 +2,6 @@
 
 import ast
 import dataclasses
-import doctest
 import inspect
 
 from bdl_helpers import datasets
@@ -333,9 +332,3 @@ def test_public_names():
         "list_datasets",
         "load_dataset",
     }
-
-
-def test_doctests():
-    result = doctest.testmod(datasets, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0
-    assert result.failed == 0

@@ -1,15 +1,12 @@
-"""Tests for bdl_helpers.function_plots: what the figure contains, and clear errors."""
+"""Tests for bdl_helpers.plots.functions: what the figure contains, and clear errors."""
 
 import matplotlib
 
 matplotlib.use("Agg")  # also set in conftest.py; repeated so this file runs alone
 
-import ast  # noqa: E402
-import doctest  # noqa: E402
-import inspect  # noqa: E402
 
-from bdl_helpers import function_plots  # noqa: E402
-from bdl_helpers.function_plots import plot_functions  # noqa: E402
+from bdl_helpers.plots import functions as function_plots  # noqa: E402
+from bdl_helpers.plots import plot_functions  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -120,23 +117,6 @@ def test_errors_name_the_problem(functions, x, kwargs, message):
         assert plt.get_fignums() == []  # nothing drawn before the check failed
 
 
-def test_module_imports_matplotlib_and_numpy_only():
-    tree = ast.parse(inspect.getsource(function_plots))
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
-    assert not imported & {"keras", "tensorflow", "pandas", "sklearn"}
-    called = {
-        node.func.attr
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-    }
-    assert not called & {"show", "savefig", "use"}
-
-
 def test_public_names():
     assert set(function_plots.__all__) == {"plot_functions"}
 
@@ -146,9 +126,3 @@ def test_exported_by_the_package():
 
     assert bdl_helpers.plot_functions is plot_functions
     assert "plot_functions" in bdl_helpers.__all__
-
-
-def test_doctests():
-    result = doctest.testmod(function_plots, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0
-    assert result.failed == 0

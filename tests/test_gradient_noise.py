@@ -1,9 +1,9 @@
-"""Tests for bdl_helpers.gradient_noise: minibatch gradients against the full one."""
+"""Tests for bdl_helpers.diagnostics.gradient_noise: minibatch vs. full gradients."""
 
-import doctest
 
-from bdl_helpers import gradient_noise, load_dataset
-from bdl_helpers.gradient_noise import minibatch_gradient_cosines
+from bdl_helpers import load_dataset
+from bdl_helpers.diagnostics import gradient_noise
+from bdl_helpers.diagnostics.gradient_noise import minibatch_gradient_cosines
 
 import keras
 import numpy as np
@@ -138,12 +138,6 @@ def test_bad_model_or_data(blobs):
         minibatch_gradient_cosines(
             _model(), blobs.x_train, blobs.y_train[:10], batch_sizes=[1]
         )
-
-
-def test_doctests():
-    result = doctest.testmod(gradient_noise, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def test_public_names():

@@ -1,9 +1,7 @@
-"""Tests for bdl_helpers.layer_stats: weight norms and layer activations."""
+"""Tests for bdl_helpers.diagnostics.layer_stats: weight norms and layer activations."""
 
-import doctest
 
-from bdl_helpers import layer_stats
-from bdl_helpers.layer_stats import (
+from bdl_helpers.diagnostics.layer_stats import (
     activation_stats,
     layer_outputs,
     unit_norms,
@@ -21,12 +19,6 @@ def _model(hidden_name="hidden", units=4, **dense_kwargs):
         keras.layers.Dense(units, activation="relu", name=hidden_name, **dense_kwargs),
         keras.layers.Dense(1, activation="sigmoid", name="output"),
     ])
-
-
-def test_doctests():
-    results = doctest.testmod(layer_stats)
-    assert results.attempted > 0
-    assert results.failed == 0
 
 
 def test_unit_norms_are_the_column_norms_of_the_kernel():

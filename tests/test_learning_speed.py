@@ -1,10 +1,8 @@
-"""Tests for bdl_helpers.learning_speed: epochs to reach a level."""
+"""Tests for bdl_helpers.diagnostics.learning_speed: epochs to reach a level."""
 
-import doctest
 import math
 
-from bdl_helpers import learning_speed
-from bdl_helpers.learning_speed import epochs_to_reach
+from bdl_helpers.diagnostics.learning_speed import epochs_to_reach
 
 import keras
 import numpy as np
@@ -30,8 +28,8 @@ def test_never_reached_is_nan():
 
 def test_accepts_a_keras_history_and_other_keys():
     history = _history(loss=[2.0, 1.0, 0.5], val_accuracy=[0.2, 0.6, 0.9])
-    assert epochs_to_reach(history, 0.6, key="val_accuracy") == 2.0
-    assert epochs_to_reach(history, 1.0, key="loss", mode="min") == 2.0
+    assert epochs_to_reach(history, 0.6, metric="val_accuracy") == 2.0
+    assert epochs_to_reach(history, 1.0, metric="loss", mode="min") == 2.0
 
 
 def test_a_list_of_runs_gives_an_array():
@@ -50,14 +48,9 @@ def test_a_list_of_runs_gives_an_array():
         ({"histories": 3, "level": 0.5}, "'histories' parameter"),
         ({"histories": [], "level": 0.5}, "at least one history"),
         ({"histories": {"accuracy": [[0.5]]}, "level": 0.5}, "one number per epoch"),
-        ({"histories": {"accuracy": [0.5]}, "level": 0.5, "key": 1}, "'key'"),
+        ({"histories": {"accuracy": [0.5]}, "level": 0.5, "metric": 1}, "'metric'"),
     ],
 )
 def test_bad_arguments_raise_value_error(kwargs, match):
     with pytest.raises(ValueError, match=match):
         epochs_to_reach(**kwargs)
-
-
-def test_doctests():
-    failures, _ = doctest.testmod(learning_speed)
-    assert failures == 0

@@ -1,6 +1,5 @@
 """Tests for bdl_helpers.paired: per-seed comparisons with and without a technique."""
 
-import doctest
 
 import bdl_helpers
 from bdl_helpers import paired
@@ -98,9 +97,7 @@ def test_paired_table_rejects_bad_input():
         paired_table({"a": ([0.1, 0.2], [0.3, 0.4])}, decimals=-1)
 
 
-def test_exports_and_doctests():
+def test_exports():
     assert set(paired.__all__) == {"PairedComparison", "compare_paired", "paired_table"}
     for name in ("compare_paired", "paired_table"):
         assert name in bdl_helpers.__all__
-    failures, _ = doctest.testmod(paired)
-    assert failures == 0

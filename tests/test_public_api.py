@@ -34,7 +34,7 @@ def _public_objects() -> list[tuple[str, object]]:
         if (
             name.startswith("check_")
             and inspect.isfunction(obj)
-            and obj.__module__ == bdl.grading.__name__  # not a re-exported helper
+            and obj.__module__.startswith(bdl.grading.__name__ + ".")  # not a re-export
         ):
             found.append((f"grading.{name}", obj))
     return found
@@ -101,3 +101,43 @@ def test_used_by_notes_name_the_chapters_that_use_the_name():
                 f"{where}: {note!r}, but used by {sorted(used) or 'no chapter'}"
             )
     assert not wrong, "Update these notes (or drop them):\n" + "\n".join(wrong)
+
+
+# A bad argument: every public callable refuses an arbitrary object in each of
+# its required parameters with the package's one error and message shape.
+MESSAGE_SHAPE = re.compile(r"The '\w+'(?: and '\w+')? parameters? of \w+ must ")
+RESULTS = {"Dataset", "PairedComparison", "RepeatResult"}  # returned, not called
+
+
+def _callables() -> list[tuple[str, object]]:
+    found = [(n, o) for n, o in PUBLIC if not n.startswith("grading.")]
+    found += [(f"widgets.{n}", getattr(bdl.widgets, n)) for n in bdl.widgets.__all__]
+    return [
+        (n, o)
+        for n, o in found
+        if n not in RESULTS and not (inspect.isclass(o) and issubclass(o, Exception))
+    ]
+
+
+CALLABLES = _callables()
+
+
+@pytest.mark.parametrize(("name", "obj"), CALLABLES, ids=[n for n, _ in CALLABLES])
+def test_a_bad_argument_raises_the_common_error(name, obj):
+    params = inspect.signature(obj).parameters.values()
+    positional = [
+        p
+        for p in params
+        if p.default is p.empty
+        and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    keywords = {
+        p.name: object()
+        for p in params
+        if p.default is p.empty and p.kind == p.KEYWORD_ONLY
+    }
+    if not positional and not keywords:
+        pytest.skip(f"bdl.{name} has no required argument")
+    with pytest.raises(bdl.ArgumentError) as info:
+        obj(*[object() for _ in positional], **keywords)
+    assert MESSAGE_SHAPE.search(str(info.value)), str(info.value)

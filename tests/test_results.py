@@ -1,6 +1,5 @@
 """Tests for bdl_helpers.results: the book-vs-ours table and score summaries."""
 
-import doctest
 
 from bdl_helpers import results
 from bdl_helpers.results import book_vs_ours, summarize_scores
@@ -131,12 +130,6 @@ def test_summarize_scores_errors(scores, message):
 
 def test_public_names():
     assert set(results.__all__) == {"book_vs_ours", "final_value", "summarize_scores"}
-
-
-def test_doctests():
-    result = doctest.testmod(results, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def test_final_value_averages_the_last_epochs():

@@ -7,8 +7,6 @@ and :func:`bdl_helpers.fit_many` must give the weights and history that
 
 from __future__ import annotations
 
-import doctest
-
 import bdl_helpers  # noqa: F401  (quiet TensorFlow before it loads)
 from bdl_helpers import training
 from bdl_helpers.training import CaptureWeights, fit, fit_many, repeat
@@ -638,17 +636,6 @@ def test_progress_bar_is_silent_under_verbose_zero(capsys):
     fit(_build_case("sgd-momentum"), x, y, epochs=2, verbose=0)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
-
-
-@pytest.mark.parametrize(
-    "module", ["callbacks", "fitting", "predict", "repeat", "_internals"]
-)
-def test_doctests(module):
-    import importlib
-
-    imported = importlib.import_module(f"bdl_helpers.training.{module}")
-    results = doctest.testmod(imported, optionflags=doctest.ELLIPSIS)
-    assert results.failed == 0
 
 
 def test_evaluate_splits_scores_train_and_test():

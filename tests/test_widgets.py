@@ -6,7 +6,6 @@ matplotlib.use("Agg")  # also set in conftest.py; repeated so this file runs alo
 
 import asyncio  # noqa: E402
 import base64  # noqa: E402
-import doctest  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -14,7 +13,6 @@ import sys  # noqa: E402
 import textwrap  # noqa: E402
 import time  # noqa: E402
 
-from bdl_helpers import widgets  # noqa: E402
 from bdl_helpers.plots import plot_learning_curves  # noqa: E402
 from bdl_helpers.widgets import InteractiveFigure, interact, render_png  # noqa: E402
 
@@ -351,12 +349,6 @@ def test_changes_on_a_running_event_loop_draw_only_the_newest():
     asyncio.run(move_the_slider())
     assert recorder.calls == [{"width": 1}, {"width": 4}]
     assert figure.png == render_png(recorder, {"width": 4})
-
-
-def test_doctests():
-    result = doctest.testmod(widgets, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def test_the_module_does_not_import_ipywidgets_at_import_time():

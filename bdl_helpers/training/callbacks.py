@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
-from bdl_helpers._validation import check_int
+from bdl_helpers._validation import ArgumentError, check_int, check_list
 
 import keras
 import numpy as np
@@ -56,7 +56,9 @@ class CaptureWeights(keras.callbacks.Callback):
 
     def __init__(self, epochs: Iterable[int]) -> None:
         super().__init__()
-        epochs = list(epochs)
+        epochs = check_list(
+            epochs, "epochs", "CaptureWeights", "a list of epochs (ints >= 0)"
+        )
         for epoch in epochs:
             check_int(epoch, "epochs", "CaptureWeights", min_value=0)
         self.epochs = frozenset(int(e) for e in epochs)
@@ -136,19 +138,19 @@ def check_callbacks(callbacks: Sequence[Any] | None, func: str) -> list:
     callbacks = list(callbacks or ())
     for cb in callbacks:
         if not isinstance(cb, keras.callbacks.Callback):
-            raise ValueError(
+            raise ArgumentError(
                 f"The 'callbacks' parameter of {func} must be a list of "
                 f"keras.callbacks.Callback instances. Got {cb!r} in it. "
                 "Did you pass the class instead of an instance, e.g. "
                 "EarlyStopping instead of EarlyStopping(patience=10)?"
             )
         if isinstance(cb, keras.callbacks.ProgbarLogger):
-            raise ValueError(
+            raise ArgumentError(
                 f"{func} draws its own progress bar: remove ProgbarLogger from "
                 "'callbacks' and pass verbose=1 (or verbose=0 for silence)."
             )
         if isinstance(cb, keras.callbacks.ModelCheckpoint) and cb.save_freq != "epoch":
-            raise ValueError(
+            raise ArgumentError(
                 f"{func} runs whole epochs in a compiled loop, so "
                 "ModelCheckpoint can only save per epoch. Pass "
                 "save_freq='epoch' (the default), or train with model.fit."
@@ -160,7 +162,7 @@ def check_callbacks(callbacks: Sequence[Any] | None, func: str) -> list:
                 keras.callbacks.Callback, hook
             )
             if overridden:
-                raise ValueError(
+                raise ArgumentError(
                     f"The callback {type(cb).__name__} defines {hook}(), but "
                     f"{func} runs whole epochs inside a compiled loop and "
                     "calls only the train and epoch hooks. Move the work to "

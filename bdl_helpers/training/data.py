@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
-from bdl_helpers._validation import check_int
+from bdl_helpers._validation import ArgumentError, check_int
 
 import numpy as np
 import tensorflow as tf
@@ -17,13 +17,13 @@ def as_tensors(data: Any, name: str, func: str) -> Any:
     def convert(array: Any) -> tf.Tensor:
         array = np.asarray(array)
         if array.dtype == object:
-            raise ValueError(
+            raise ArgumentError(
                 f"The {name!r} parameter of {func} must hold numbers. Got an "
                 "array of Python objects; convert it with np.asarray(..., "
                 "dtype='float32')."
             )
         if array.ndim == 0:
-            raise ValueError(
+            raise ArgumentError(
                 f"The {name!r} parameter of {func} must be an array with one "
                 f"row per example. Got a scalar {array!r} instead."
             )
@@ -37,7 +37,7 @@ def as_tensors(data: Any, name: str, func: str) -> Any:
 def n_rows(data: Any) -> int:
     sizes = {int(t.shape[0]) for t in tf.nest.flatten(data)}
     if len(sizes) != 1:
-        raise ValueError(
+        raise ArgumentError(
             f"All input arrays must have the same number of rows. Got {sorted(sizes)}."
         )
     return sizes.pop()
@@ -48,16 +48,16 @@ def check_data(x: Any, y: Any, validation_data: Any, func: str):
     y = as_tensors(y, "y", func)
     n = n_rows(x)
     if n_rows(y) != n:
-        raise ValueError(
+        raise ArgumentError(
             f"x and y passed to {func} must have the same number of rows. "
             f"Got {n} rows in x and {n_rows(y)} in y."
         )
     if n == 0:
-        raise ValueError(f"The training data passed to {func} is empty.")
+        raise ArgumentError(f"The training data passed to {func} is empty.")
     val = None
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError(
+            raise ArgumentError(
                 f"The 'validation_data' parameter of {func} must be a tuple "
                 f"(x_val, y_val). Got {type(validation_data).__name__} instead."
             )
@@ -67,7 +67,7 @@ def check_data(x: Any, y: Any, validation_data: Any, func: str):
             train_shapes = [t.shape[1:] for t in tf.nest.flatten(train_part)]
             val_shapes = [t.shape[1:] for t in tf.nest.flatten(val_part)]
             if train_shapes != val_shapes:
-                raise ValueError(
+                raise ArgumentError(
                     f"The validation {label} passed to {func} has rows of shape "
                     f"{[tuple(s) for s in val_shapes]}, but the training {label} "
                     f"has rows of shape {[tuple(s) for s in train_shapes]}. "
@@ -75,7 +75,7 @@ def check_data(x: Any, y: Any, validation_data: Any, func: str):
                     "(same features, same target encoding, e.g. one-hot)."
                 )
         if n_rows(x_val) != n_rows(y_val):
-            raise ValueError(
+            raise ArgumentError(
                 f"validation_data passed to {func} has {n_rows(x_val)} rows in "
                 f"x_val but {n_rows(y_val)} in y_val."
             )
@@ -149,27 +149,27 @@ def check_indices(
         rows = None
     if rows is None or rows.dtype == object or rows.ndim != 2:
         lengths = sorted({len(np.asarray(r).reshape(-1)) for r in indices})
-        raise ValueError(
+        raise ArgumentError(
             f"The {name!r} parameter of {func} must hold one set of row indices "
             f"per model, all of the same length. Got sets of lengths {lengths}; "
             "draw the same number of rows for every model (for example "
             "rng.choice(n, size=n) for a bootstrap sample)."
         )
     if rows.shape[0] != n_models:
-        raise ValueError(
+        raise ArgumentError(
             f"The {name!r} parameter of {func} must hold one set of row indices "
             f"per model: {n_models} sets for {n_models} models. Got "
             f"{rows.shape[0]} sets."
         )
     if not np.issubdtype(rows.dtype, np.integer):
-        raise ValueError(
+        raise ArgumentError(
             f"The {name!r} parameter of {func} must hold integer row indices. "
             f"Got an array of {rows.dtype}."
         )
     if rows.shape[1] == 0:
-        raise ValueError(f"The {name!r} parameter of {func} selects no rows.")
+        raise ArgumentError(f"The {name!r} parameter of {func} selects no rows.")
     if rows.min() < 0 or rows.max() >= n_available:
-        raise ValueError(
+        raise ArgumentError(
             f"The {name!r} parameter of {func} must index rows in [0, "
             f"{n_available - 1}]. Got indices from {rows.min()} to {rows.max()}."
         )

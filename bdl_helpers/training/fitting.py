@@ -9,7 +9,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
-from bdl_helpers._validation import check_compiled_model, check_int
+from bdl_helpers._validation import (
+    ArgumentError,
+    check_compiled_model,
+    check_int,
+    check_list,
+)
 from bdl_helpers.training import _internals, settings, stack
 from bdl_helpers.training.callbacks import (
     CaptureWeights,
@@ -41,12 +46,12 @@ Callbacks = Sequence[keras.callbacks.Callback] | Callable[[int], Sequence[Any]] 
 def _check_model(model: Any, func: str) -> keras.Model:
     model = check_compiled_model(model, func)
     if model.optimizer is None:
-        raise ValueError(
+        raise ArgumentError(
             f"The model passed to {func} is not compiled. Call "
             "model.compile(loss=..., optimizer=..., metrics=[...]) first."
         )
     if type(model).train_step is not keras.Model.train_step:
-        raise ValueError(
+        raise ArgumentError(
             f"{func} runs Keras's standard training step, but "
             f"{type(model).__name__} overrides train_step(). Train it with "
             "model.fit(), or move the custom logic into the model's layers, "
@@ -58,7 +63,7 @@ def _check_model(model: Any, func: str) -> keras.Model:
 def _check_jit(jit_compile: Any, func: str) -> bool | str:
     if jit_compile == "auto" or isinstance(jit_compile, bool):
         return jit_compile
-    raise ValueError(
+    raise ArgumentError(
         f"The 'jit_compile' parameter of {func} must be True, False or 'auto'. "
         f"Got {jit_compile!r} instead."
     )
@@ -79,7 +84,7 @@ def _per_model_callbacks(callbacks: Callbacks, n_models: int, func: str) -> list
     elif n_models == 1:
         lists = [check_callbacks(callbacks, func)]
     else:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'callbacks' parameter of {func} must be a function that returns "
             "the callbacks of model i, e.g. callbacks=lambda i: "
             "[keras.callbacks.EarlyStopping(patience=200)]: every model needs its "
@@ -89,7 +94,7 @@ def _per_model_callbacks(callbacks: Callbacks, n_models: int, func: str) -> list
     for i, cbs in enumerate(lists):
         for cb in cbs:
             if id(cb) in seen and seen[id(cb)] != i:
-                raise ValueError(
+                raise ArgumentError(
                     f"callbacks({i}) in {func} returned a callback object that "
                     f"callbacks({seen[id(cb)]}) returned too. Create new callback "
                     "objects inside the function, one set per model."
@@ -131,7 +136,7 @@ def train(
     x, y, n, val = check_data(x, y, validation_data, func)
     rows = check_indices(rows, "rows", func, n_models, n)
     if validation_rows is not None and val is None:
-        raise ValueError(
+        raise ArgumentError(
             f"'validation_rows' in {func} selects rows of validation_data: pass "
             "validation_data=(x_val, y_val) too (it may be the training data)."
         )
@@ -146,7 +151,7 @@ def train(
     reference = stack.signature(models[0])
     for i, model in enumerate(models[1:], start=1):
         if stack.signature(model) != reference:
-            raise ValueError(
+            raise ArgumentError(
                 f"Model {i} passed to {func} differs from model 0 in its layers, "
                 "shapes, optimizer settings (other than the learning rate), loss "
                 "or metrics, or a dropout rate, noise level or penalty factor is "
@@ -162,7 +167,7 @@ def train(
         for cb in cbs:
             late = [e for e in getattr(cb, "epochs", ()) if e >= epochs]
             if isinstance(cb, CaptureWeights) and late:
-                raise ValueError(
+                raise ArgumentError(
                     f"CaptureWeights asks for the weights after epoch {min(late)}, "
                     f"but {func} trains only {epochs} epochs (0 to {epochs - 1}). "
                     "Capture epochs are 0-based: the last is epochs - 1."
@@ -207,7 +212,7 @@ def train(
     state = stack.stack_state(models)
     monitors = None
     if served and not live:
-        monitors = InLoopMonitors(per_model, log_keys, state, positions)
+        monitors = InLoopMonitors(per_model, served, log_keys, state, positions)
         program_args["monitors"] = monitors.signature
     program, key = stack.train_program(
         models[0], jit_compile=jit_compile, **program_args
@@ -542,22 +547,22 @@ def fit_many(
     [3, 3]
     """
     func = "fit_many"
-    models = list(models)
+    models = check_list(models, "models", func, "a list of compiled keras models")
     if not models:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'models' parameter of {func} must hold at least one model."
         )
     for model in models:
         _check_model(model, func)
     if len({id(m) for m in models}) != len(models):
-        raise ValueError(f"The models passed to {func} must be distinct objects.")
+        raise ArgumentError(f"The models passed to {func} must be distinct objects.")
     if seeds is not None:
         if seed is not None:
-            raise ValueError(f"Pass either 'seed' or 'seeds' to {func}, not both.")
+            raise ArgumentError(f"Pass either 'seed' or 'seeds' to {func}, not both.")
         seed = list(seeds)
     if sample_indices is not None:
         if rows is not None:
-            raise ValueError(f"Pass either 'rows' or 'sample_indices' to {func}.")
+            raise ArgumentError(f"Pass either 'rows' or 'sample_indices' to {func}.")
         rows = sample_indices
     if seed is None:
         seed_list = [default_seed(None, func) for _ in models]
@@ -567,7 +572,7 @@ def fit_many(
     else:
         seed_list = [check_int(s, "seed", func, min_value=0) for s in seed]
         if len(seed_list) != len(models):
-            raise ValueError(
+            raise ArgumentError(
                 f"{func} needs one seed per model: got {len(seed_list)} seeds for "
                 f"{len(models)} models."
             )

@@ -121,28 +121,33 @@ class InLoopMonitors:
     """Every model's ``EarlyStopping`` and best-only ``ModelCheckpoint``."""
 
     def __init__(
-        self, per_model: list[list], log_keys: list[str], state, positions: list
+        self,
+        per_model: list[list],
+        served: dict[int, str],
+        log_keys: list[str],
+        state,
+        positions: list,
     ) -> None:
+        """``served``: what :meth:`serves` returned for ``per_model``."""
         self.slots = []
         for kind in ("stop", "checkpoint"):
-            mine = [
-                [cb for cb in cbs if in_loop_kind(cb, log_keys) == kind]
+            callbacks = [
+                next((cb for cb in cbs if served.get(id(cb)) == kind), None)
                 for cbs in per_model
             ]
-            if any(mine):
-                callbacks = [m[0] if m else None for m in mine]
+            if any(cb is not None for cb in callbacks):
                 self.slots.append(Slot(kind, callbacks, log_keys, state, positions))
 
     @staticmethod
-    def serves(per_model: list[list], log_keys: list[str]) -> set[int]:
-        """The ids of the callbacks the loop serves (at most one of each kind
-        per model; a second one of a kind makes that model's run live)."""
-        served = set()
+    def serves(per_model: list[list], log_keys: list[str]) -> dict[int, str]:
+        """The callbacks the loop serves, ``id -> kind``: at most one of each
+        kind per model (a second one of a kind makes that model's run live)."""
+        served = {}
         for cbs in per_model:
             kinds = [in_loop_kind(cb, log_keys) for cb in cbs]
             for kind in ("stop", "checkpoint"):
                 if kinds.count(kind) == 1:
-                    served.add(id(cbs[kinds.index(kind)]))
+                    served[id(cbs[kinds.index(kind)])] = kind
         return served
 
     @property

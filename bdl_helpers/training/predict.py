@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
+from bdl_helpers._validation import ArgumentError, check_list
 from bdl_helpers.training import _internals, settings, stack
 from bdl_helpers.training.data import as_tensors, check_data
 from bdl_helpers.training.fitting import _check_model
@@ -53,9 +54,9 @@ def score_models(
     ['test_loss', 'test_accuracy']
     """
     func = "score_models"
-    models = list(models)
+    models = check_list(models, "models", func, "a list of compiled keras models")
     if not models:
-        raise ValueError(f"The 'models' parameter of {func} must hold a model.")
+        raise ArgumentError(f"The 'models' parameter of {func} must hold a model.")
     for model in models:
         _check_model(model, func)
     x, y, _, _ = check_data(x, y, None, func)
@@ -64,7 +65,7 @@ def score_models(
     _internals.symbolic_build_all(models, batch)  # metrics exist before training
     reference = stack.signature(template)
     if any(stack.signature(m) != reference for m in models[1:]):
-        raise ValueError(
+        raise ArgumentError(
             f"The models passed to {func} must share one architecture and compile "
             "settings; score different models in separate calls."
         )
@@ -132,7 +133,7 @@ def predict_many(
     """
     func = "predict_many"
     if not isinstance(model, keras.Model) or not model.built:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'model' parameter of {func} must be a built keras.Model (one of "
             f"the architecture). Got {type(model).__name__}."
         )
@@ -140,7 +141,7 @@ def predict_many(
         weights = [weights[k] for k in sorted(weights)]
     weights = list(weights)
     if not weights:
-        raise ValueError(f"The 'weights' parameter of {func} holds no weight sets.")
+        raise ArgumentError(f"The 'weights' parameter of {func} holds no weight sets.")
     x = as_tensors(x, "x", func)
     positions = stack.weight_positions(model)
     shapes = [tuple(v.shape) for v in model.weights]
@@ -149,7 +150,7 @@ def predict_many(
         values = item.get_weights() if isinstance(item, keras.Model) else list(item)
         got = [tuple(np.shape(v)) for v in values]
         if got != shapes:
-            raise ValueError(
+            raise ArgumentError(
                 f"Weight set {k} passed to {func} does not fit the model: expected "
                 f"{len(shapes)} arrays of shapes {shapes}, got {len(got)} of "
                 f"shapes {got}. Pass weights of this architecture, in "
@@ -210,7 +211,7 @@ def evaluate_splits(
     for split in ("train", "test"):
         results = score_models([model], *getattr(data, split)).iloc[0]
         if metric not in results:
-            raise ValueError(
+            raise ArgumentError(
                 f"The 'metric' parameter of evaluate_splits must be one of "
                 f"{sorted(results.index)} for this model. Got {metric!r} instead; "
                 "compile the model with that metric, e.g. metrics=['accuracy']."

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
-from bdl_helpers._validation import check_int
+from bdl_helpers._validation import ArgumentError, check_int
 from bdl_helpers.seeding import seeded
 from bdl_helpers.training.fitting import fit_many
 from bdl_helpers.training.predict import score_models
@@ -123,7 +123,7 @@ jit_compile
     """
     func = "repeat"
     if not callable(build_model) or isinstance(build_model, keras.Model):
-        raise ValueError(
+        raise ArgumentError(
             f"The 'build_model' parameter of {func} must be a function that "
             f"returns a new compiled model. Got {type(build_model).__name__}; "
             "pass the function itself, e.g. repeat(build_model, 10, ...), "
@@ -136,7 +136,7 @@ jit_compile
         with seeded(seed + i):
             model = build_model()
         if not isinstance(model, keras.Model):
-            raise ValueError(
+            raise ArgumentError(
                 f"build_model() must return a compiled keras.Model. It returned "
                 f"{type(model).__name__}. Did you forget `return model`?"
             )

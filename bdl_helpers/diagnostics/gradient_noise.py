@@ -17,7 +17,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
-from bdl_helpers._validation import check_compiled_model, check_int, check_xy
+from bdl_helpers._validation import (
+    ArgumentError,
+    check_compiled_model,
+    check_int,
+    check_xy,
+)
 
 import keras
 import numpy as np
@@ -33,12 +38,12 @@ def _check_batch_sizes(batch_sizes: Any, n_rows: int, func: str) -> list[int]:
         "training rows)"
     )
     if isinstance(batch_sizes, str | bytes) or not isinstance(batch_sizes, Sequence):
-        raise ValueError(
+        raise ArgumentError(
             f"The 'batch_sizes' parameter of {func} must be {expected}. "
             f"Got {batch_sizes!r} instead."
         )
     if not batch_sizes:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'batch_sizes' parameter of {func} must be {expected}. "
             "Got an empty list instead."
         )
@@ -49,12 +54,12 @@ def _check_batch_sizes(batch_sizes: Any, n_rows: int, func: str) -> list[int]:
                 check_int(size, "batch_sizes", func, min_value=1, max_value=n_rows)
             )
         except ValueError:
-            raise ValueError(
+            raise ArgumentError(
                 f"The 'batch_sizes' parameter of {func} must be {expected}. "
                 f"Got {batch_sizes!r} instead."
             ) from None
     if len(set(sizes)) != len(sizes):
-        raise ValueError(
+        raise ArgumentError(
             f"The 'batch_sizes' parameter of {func} must list each batch size "
             f"once. Got {batch_sizes!r} instead."
         )
@@ -68,7 +73,7 @@ def _per_example_loss(model: keras.Model):
         return loss.call  # the unreduced loss of a Loss object
     if isinstance(loss, str) or callable(loss):
         return keras.losses.get(loss)
-    raise ValueError(
+    raise ArgumentError(
         "minibatch_gradient_cosines supports a model compiled with one loss "
         f"(a name, a function or a keras.losses.Loss). Got {loss!r} instead."
     )
@@ -154,7 +159,7 @@ def minibatch_gradient_cosines(
     --------
     >>> import keras
     >>> from bdl_helpers import load_dataset, set_seed
-    >>> from bdl_helpers.gradient_noise import minibatch_gradient_cosines
+    >>> from bdl_helpers.diagnostics import minibatch_gradient_cosines
     >>> _ = set_seed(1)
     >>> data = load_dataset("blobs", one_hot=True)
     >>> model = keras.Sequential(

@@ -21,8 +21,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
-from bdl_helpers._validation import check_compiled_model, check_option, check_xy
-from bdl_helpers.plots import _STYLE
+from bdl_helpers._validation import (
+    ArgumentError,
+    check_compiled_model,
+    check_option,
+    check_xy,
+)
+from bdl_helpers.plots._style import _STYLE
 from bdl_helpers.training import CaptureWeights
 
 import keras
@@ -45,12 +50,12 @@ _QUANTITIES = {
 def _dense_layers(model: keras.Model, func: str) -> list[keras.layers.Dense]:
     layers = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     if not layers:
-        raise ValueError(
+        raise ArgumentError(
             f"The model passed to {func} has no Dense layer at its top level; "
             "it measures the kernels of Dense layers."
         )
     if not all(layer.built for layer in layers):
-        raise ValueError(
+        raise ArgumentError(
             f"The model passed to {func} is not built. Start it with "
             "keras.Input(shape=...) or call it on data first."
         )
@@ -66,7 +71,7 @@ def _loss(model: keras.Model, y: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
         return loss(y, y_pred)
     if isinstance(loss, str) or callable(loss):
         return keras.ops.mean(keras.losses.get(loss)(y, y_pred))
-    raise ValueError(
+    raise ArgumentError(
         "layer_gradient_norms supports a model compiled with one loss (a name, "
         f"a function or a keras.losses.Loss). Got {loss!r} instead."
     )
@@ -127,7 +132,7 @@ def layer_gradient_norms(model: keras.Model, x: Any, y: Any) -> np.ndarray:
     --------
     >>> import keras
     >>> from bdl_helpers import load_dataset, set_seed
-    >>> from bdl_helpers.gradient_flow import layer_gradient_norms
+    >>> from bdl_helpers.diagnostics import layer_gradient_norms
     >>> _ = set_seed(1)
     >>> data = load_dataset("circles")
     >>> model = keras.Sequential([keras.Input((2,))]
@@ -189,7 +194,7 @@ class GradientFlow(CaptureWeights):
     --------
     >>> import keras
     >>> from bdl_helpers import fit, load_dataset, set_seed
-    >>> from bdl_helpers.gradient_flow import GradientFlow
+    >>> from bdl_helpers.diagnostics import GradientFlow
     >>> _ = set_seed(1)
     >>> data = load_dataset("circles")
     >>> model = keras.Sequential([keras.Input((2,)),
@@ -211,7 +216,7 @@ class GradientFlow(CaptureWeights):
         else:
             epochs = list(epochs)
         if not epochs:
-            raise ValueError(
+            raise ArgumentError(
                 "The 'epochs' parameter of GradientFlow must be a non-empty list "
                 "of 0-based epochs, e.g. range(0, 500, 10)."
             )
@@ -247,7 +252,7 @@ class GradientFlow(CaptureWeights):
         """
         func = "GradientFlow.to_frame"
         if self.initial_weights is None or self.model is None:
-            raise ValueError(
+            raise ArgumentError(
                 "This GradientFlow has not seen training yet: pass it to fit in "
                 "callbacks=[...] first."
             )
@@ -292,13 +297,13 @@ class GradientFlow(CaptureWeights):
 def _as_table(flow: Any, label: str, func: str) -> pd.DataFrame:
     table = flow.to_frame() if isinstance(flow, GradientFlow) else flow
     if not isinstance(table, pd.DataFrame) or not set(_COLUMNS) <= set(table.columns):
-        raise ValueError(
+        raise ArgumentError(
             f"The 'flows' parameter of {func} must map labels to GradientFlow "
             f"callbacks or their to_frame() tables. Got {type(flow).__name__} "
             f"for {label!r} instead."
         )
     if table.empty:
-        raise ValueError(
+        raise ArgumentError(
             f"The GradientFlow for {label!r} holds no records: pass it to fit "
             "in callbacks=[...] and train first."
         )
@@ -343,7 +348,7 @@ def plot_gradient_flow(
     Examples
     --------
     >>> import pandas as pd
-    >>> from bdl_helpers.gradient_flow import plot_gradient_flow
+    >>> from bdl_helpers.diagnostics import plot_gradient_flow
     >>> table = pd.DataFrame({"epoch": [0, 0, 10, 10], "layer": [1, 2, 1, 2],
     ...                       "gradient_norm": [1e-4, 0.1, 1e-5, 0.05],
     ...                       "weight_norm": [1.0, 1.0, 1.0, 1.1],
@@ -355,7 +360,7 @@ def plot_gradient_flow(
     func = "plot_gradient_flow"
     quantity = check_option(quantity, "quantity", func, list(_QUANTITIES))
     if not isinstance(flows, Mapping) or not flows:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'flows' parameter of {func} must be a non-empty dict of labels "
             f"to GradientFlow callbacks. Got {flows!r} instead."
         )

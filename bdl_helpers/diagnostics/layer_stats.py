@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bdl_helpers._validation import check_inputs, check_option
+from bdl_helpers._validation import ArgumentError, check_inputs, check_option
 
 import keras
 import numpy as np
@@ -39,7 +39,7 @@ def _model_list(models: Any, func: str) -> tuple[list[keras.Model], bool]:
         models = list(models)
         if models and all(isinstance(m, keras.Model) for m in models):
             return models, False
-    raise ValueError(
+    raise ArgumentError(
         f"The 'models' parameter of {func} must be a keras.Model or a non-empty "
         f"list of them (such as bdl.repeat(...).models). Got {_describe(models)} "
         "instead."
@@ -62,19 +62,19 @@ def _layer(model: keras.Model, layer: Any, func: str) -> keras.layers.Layer:
         for each in layers:
             if each.name == layer:
                 return each
-        raise ValueError(
+        raise ArgumentError(
             f"The 'layer' parameter of {func} must name a layer of the model "
             f"({names}). Got {layer!r} instead."
         )
     if isinstance(layer, int) and not isinstance(layer, bool):
         if -len(layers) <= layer < len(layers):
             return layers[layer]
-        raise ValueError(
+        raise ArgumentError(
             f"The 'layer' parameter of {func} must be an index in "
             f"[{-len(layers)}, {len(layers) - 1}] (the model has {len(layers)} "
             f"layers: {names}). Got {layer} instead."
         )
-    raise ValueError(
+    raise ArgumentError(
         f"The 'layer' parameter of {func} must be a layer's name (str) or index "
         f"(int). Got {layer!r} instead."
     )
@@ -83,7 +83,7 @@ def _layer(model: keras.Model, layer: Any, func: str) -> keras.layers.Layer:
 def _kernel(layer: keras.layers.Layer, func: str) -> np.ndarray:
     kernel = getattr(layer, "kernel", None)
     if kernel is None:
-        raise ValueError(
+        raise ArgumentError(
             f"{func} needs a layer with a kernel (Dense, Conv2D, ...), but layer "
             f"{layer.name!r} ({type(layer).__name__}) has none."
         )
@@ -131,7 +131,7 @@ def unit_norms(models: Any, layer: str | int) -> np.ndarray:
     --------
     >>> import keras
     >>> import numpy as np
-    >>> from bdl_helpers.layer_stats import unit_norms
+    >>> from bdl_helpers.diagnostics import unit_norms
     >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
     >>> _ = model.layers[0].kernel.assign([[3.0, 0.0, 1.0], [4.0, 0.0, 1.0]])
     >>> np.round(unit_norms(model, 0), 3).tolist()
@@ -189,7 +189,7 @@ def weight_norms(models: Any, *, norm: str = "l2") -> pd.DataFrame:
     Examples
     --------
     >>> import keras
-    >>> from bdl_helpers.layer_stats import weight_norms
+    >>> from bdl_helpers.diagnostics import weight_norms
     >>> model = keras.Sequential([keras.Input((2,)),
     ...                           keras.layers.Dense(2, name="hidden"),
     ...                           keras.layers.Dense(1, name="output")])
@@ -207,7 +207,7 @@ def weight_norms(models: Any, *, norm: str = "l2") -> pd.DataFrame:
     model_list, _ = _model_list(models, func)
     count = len(model_list[0].layers)
     if any(len(model.layers) != count for model in model_list):
-        raise ValueError(
+        raise ArgumentError(
             f"The 'models' parameter of {func} must hold models of one "
             "architecture; their numbers of layers differ."
         )
@@ -227,7 +227,7 @@ def weight_norms(models: Any, *, norm: str = "l2") -> pd.DataFrame:
             )
         columns[label] = values
     if not columns:
-        raise ValueError(f"{func} found no layer with a kernel in the model.")
+        raise ArgumentError(f"{func} found no layer with a kernel in the model.")
     return pd.DataFrame(columns)
 
 
@@ -263,7 +263,7 @@ def layer_outputs(models: Any, layer: str | int, x: Any) -> np.ndarray:
     --------
     >>> import keras
     >>> import numpy as np
-    >>> from bdl_helpers.layer_stats import layer_outputs
+    >>> from bdl_helpers.diagnostics import layer_outputs
     >>> model = keras.Sequential([
     ...     keras.Input((2,)),
     ...     keras.layers.Dense(3, activation="relu", name="hidden"),
@@ -340,7 +340,7 @@ def activation_stats(models: Any, layer: str | int, x: Any) -> pd.DataFrame:
     --------
     >>> import keras
     >>> import numpy as np
-    >>> from bdl_helpers.layer_stats import activation_stats
+    >>> from bdl_helpers.diagnostics import activation_stats
     >>> model = keras.Sequential([
     ...     keras.Input((1,)),
     ...     keras.layers.Dense(2, activation="relu", name="hidden"),

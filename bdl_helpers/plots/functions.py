@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 from typing import Any
 
-from bdl_helpers.plots import _check_figsize, _new_axes, _styled, _type_error
+from bdl_helpers._validation import ArgumentError
+from bdl_helpers.plots._style import _check_figsize, _new_axes, _styled, _type_error
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -36,13 +37,13 @@ def _check_x(x: Any, func: str) -> np.ndarray:
             "x", func, "a 1-D array of numbers, e.g. np.linspace(-3, 3, 201)", x
         ) from None
     if array.ndim != 1 or array.size < 2:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'x' parameter of {func} must be a 1-D array of at least 2 "
             f"numbers, e.g. np.linspace(-3, 3, 201). Got an array of shape "
             f"{array.shape} instead."
         )
     if not np.isfinite(array).all():
-        raise ValueError(
+        raise ArgumentError(
             f"The 'x' parameter of {func} must hold finite numbers only. Got "
             f"{int((~np.isfinite(array)).sum())} NaN or infinite value(s)."
         )
@@ -55,7 +56,7 @@ def _evaluate(label: str, function: Any, x: np.ndarray, func: str) -> np.ndarray
         try:
             values = function(x.copy())
         except Exception as error:
-            raise ValueError(
+            raise ArgumentError(
                 f"The function {label!r} passed to {func} raised "
                 f"{type(error).__name__}: {error}. It is called once with the "
                 f"whole array x of shape {x.shape}, so write it with NumPy "
@@ -66,7 +67,7 @@ def _evaluate(label: str, function: Any, x: np.ndarray, func: str) -> np.ndarray
     try:
         array = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ArgumentError(
             f"The 'functions' parameter of {func} must map {label!r} to a "
             f"function of x returning numbers, or to an array of numbers. Got "
             f"an object of type {type(values).__name__} instead."
@@ -74,7 +75,7 @@ def _evaluate(label: str, function: Any, x: np.ndarray, func: str) -> np.ndarray
     if array.ndim == 0:  # a constant function, such as lambda x: 1.0
         array = np.full(x.shape, float(array))
     if array.shape != x.shape:
-        raise ValueError(
+        raise ArgumentError(
             f"The function {label!r} passed to {func} gave values of shape "
             f"{array.shape}, but x has shape {x.shape}: return one value per "
             f"x value."
@@ -92,7 +93,7 @@ def _check_limits(limits: Any, name: str, func: str) -> tuple[float, float] | No
         and limits[0] < limits[1]
     )
     if not ok:
-        raise ValueError(
+        raise ArgumentError(
             f"The {name!r} parameter of {func} must be a pair (low, high) of "
             f"numbers with low < high, or None. Got {limits!r} instead."
         )
@@ -164,7 +165,7 @@ def plot_functions(
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from bdl_helpers.function_plots import plot_functions
+    >>> from bdl_helpers.plots import plot_functions
     >>> errors = np.linspace(-2, 2, 101)
     >>> fig = plot_functions({"MSE": lambda e: e**2, "MAE": np.abs}, errors,
     ...                      xlabel="Error", ylabel="Loss")
@@ -186,7 +187,7 @@ def plot_functions(
             functions,
         )
     if not functions:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'functions' parameter of {func} must be a non-empty dict "
             f'mapping a label (e.g. "MSE") to a function of x. Got {{}} instead.'
         )

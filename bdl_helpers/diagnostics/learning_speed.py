@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bdl_helpers._validation import check_float, check_option
+from bdl_helpers._validation import ArgumentError, check_float, check_option
 
 import numpy as np
 
@@ -23,24 +23,24 @@ __all__ = ["epochs_to_reach"]
 _FUNC = "epochs_to_reach"
 
 
-def _curve(history: Any, key: str) -> np.ndarray:
-    """The curve ``key`` of one history (a History or its dict) as floats."""
+def _curve(history: Any, metric: str) -> np.ndarray:
+    """The curve ``metric`` of one history (a History or its dict) as floats."""
     curves = getattr(history, "history", history)
     if not isinstance(curves, Mapping):
-        raise ValueError(
+        raise ArgumentError(
             f"The 'histories' parameter of {_FUNC} must be a keras History, its "
             f"history dict, or a list of them. Got {type(history).__name__} "
             "instead."
         )
-    if key not in curves:
-        raise ValueError(
-            f"The 'key' parameter of {_FUNC} must be one of {sorted(curves)}. Got "
-            f"{key!r} instead. Validation curves need validation_data= in fit."
+    if metric not in curves:
+        raise ArgumentError(
+            f"The 'metric' parameter of {_FUNC} must be one of {sorted(curves)}. Got "
+            f"{metric!r} instead. Validation curves need validation_data= in fit."
         )
-    values = np.asarray(curves[key], dtype=float)
+    values = np.asarray(curves[metric], dtype=float)
     if values.ndim != 1:
-        raise ValueError(
-            f"The curve {key!r} must hold one number per epoch. Got an array of "
+        raise ArgumentError(
+            f"The curve {metric!r} must hold one number per epoch. Got an array of "
             f"shape {values.shape} instead."
         )
     return values
@@ -56,7 +56,7 @@ def epochs_to_reach(
     histories: Any,
     level: float,
     *,
-    key: str = "accuracy",
+    metric: str = "accuracy",
     mode: str = "max",
 ) -> float | np.ndarray:
     """Return the first epoch (counted from 1) at which a curve reaches a level.
@@ -68,7 +68,7 @@ def epochs_to_reach(
         dict), or several runs, such as ``bdl.repeat(...).histories``.
     level : float
         The target, such as ``0.8`` for 80% accuracy.
-    key : str, default="accuracy"
+    metric : str, default="accuracy"
         The curve: ``"accuracy"`` (training), ``"val_accuracy"``, ``"loss"``...
     mode : {"max", "min"}, default="max"
         ``"max"``: the curve must rise to ``level`` or above (accuracy).
@@ -84,7 +84,7 @@ def epochs_to_reach(
     Raises
     ------
     ValueError
-        If a history is not a History or dict, lacks ``key``, or ``level`` or
+        If a history is not a History or dict, lacks ``metric``, or ``level`` or
         ``mode`` is invalid.
 
     See Also
@@ -100,27 +100,27 @@ def epochs_to_reach(
 
     Examples
     --------
-    >>> from bdl_helpers.learning_speed import epochs_to_reach
+    >>> from bdl_helpers.diagnostics import epochs_to_reach
     >>> epochs_to_reach({"accuracy": [0.5, 0.7, 0.82, 0.79, 0.85]}, 0.8)
     3.0
     >>> runs = [{"loss": [1.0, 0.6, 0.4]}, {"loss": [1.0, 0.9, 0.8]}]
-    >>> epochs_to_reach(runs, 0.5, key="loss", mode="min").tolist()
+    >>> epochs_to_reach(runs, 0.5, metric="loss", mode="min").tolist()
     [3.0, nan]
     """
     level = check_float(level, "level", _FUNC)
     mode = check_option(mode, "mode", _FUNC, ("max", "min"))
-    if not isinstance(key, str):
-        raise ValueError(
-            f"The 'key' parameter of {_FUNC} must be a str such as 'accuracy'. "
-            f"Got {key!r} instead."
+    if not isinstance(metric, str):
+        raise ArgumentError(
+            f"The 'metric' parameter of {_FUNC} must be a str such as 'accuracy'. "
+            f"Got {metric!r} instead."
         )
     if isinstance(histories, Sequence) and not isinstance(histories, str | bytes):
         if not histories:
-            raise ValueError(
+            raise ArgumentError(
                 f"The 'histories' parameter of {_FUNC} must hold at least one "
                 "history. Got an empty list instead."
             )
         return np.array(
-            [_first_epoch(_curve(h, key), level, mode) for h in histories]
+            [_first_epoch(_curve(h, metric), level, mode) for h in histories]
         )
-    return _first_epoch(_curve(histories, key), level, mode)
+    return _first_epoch(_curve(histories, metric), level, mode)

@@ -13,8 +13,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from bdl_helpers._validation import check_int
-from bdl_helpers.plots import _check_figsize, _styled, _type_error
+from bdl_helpers._validation import ArgumentError, check_int
+from bdl_helpers.plots._style import _check_figsize, _styled, _type_error
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -33,7 +33,7 @@ def _check_values(values: Any, func: str) -> dict[str, np.ndarray]:
             values,
         )
     if not values:
-        raise ValueError(
+        raise ArgumentError(
             f"The 'values' parameter of {func} must be a non-empty dict mapping a "
             f'label (e.g. "X[:, 0]") to an array of values. Got {{}} instead.'
         )
@@ -44,13 +44,13 @@ def _check_values(values: Any, func: str) -> dict[str, np.ndarray]:
         except (TypeError, ValueError):
             array = None
         if array is None or array.size == 0:
-            raise ValueError(
+            raise ArgumentError(
                 f"The 'values' parameter of {func} must map each label to a "
                 f"non-empty array of numbers. Got {column!r} for {label!r}."
             )
         if not np.isfinite(array).all():
             bad = int((~np.isfinite(array)).sum())
-            raise ValueError(
+            raise ArgumentError(
                 f"The 'values' parameter of {func} must hold finite numbers, but "
                 f"{label!r} has {bad} NaN or infinite value(s) of {array.size}. "
                 f"Drop them first, e.g. values[np.isfinite(values)]."
@@ -134,7 +134,7 @@ def plot_histograms(
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from bdl_helpers.histograms import plot_histograms
+    >>> from bdl_helpers.plots import plot_histograms
     >>> rng = np.random.default_rng(0)
     >>> raw = rng.normal(50.0, 10.0, size=200)
     >>> scaled = (raw - raw.mean()) / raw.std()

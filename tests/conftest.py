@@ -1,5 +1,0 @@
-"""Shared pytest set-up: draw figures off screen."""
-
-import matplotlib
-
-matplotlib.use("Agg")
