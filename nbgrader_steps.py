@@ -9,7 +9,8 @@ These steps close the cheap holes, and make every failure visible:
   their points, every later cell gets an error output saying the kernel died
   (so its tests score zero), and the run ends at once instead of waiting.
   Before each autograded test cell it imports the grading checks afresh
-  (``bdl_helpers.grading`` and its submodules, from their files) and rebinds
+  (``bdl_helpers.grading``, its submodules and the ``bdl_helpers.curves`` they
+  read curves with, from their files) and rebinds
   ``bdl``, so an answer cell that replaced a check with a no-op, in the
   package or in a submodule, does not fool the tests.
 - :class:`FlagTampering`: saves the grades as nbgrader does, and marks every
@@ -41,7 +42,8 @@ from nbgrader.preprocessors import Execute, OverwriteCells, SaveAutoGrades
 GUARD_SOURCE = """\
 import importlib as _bdl_importlib, sys as _bdl_sys
 _bdl_stale = [n for n in _bdl_sys.modules
-              if n == "bdl_helpers.grading" or n.startswith("bdl_helpers.grading.")]
+              if n in ("bdl_helpers.grading", "bdl_helpers.curves")
+              or n.startswith("bdl_helpers.grading.")]
 _bdl_name = None
 for _bdl_name in _bdl_stale:
     del _bdl_sys.modules[_bdl_name]

@@ -22,6 +22,9 @@ Modules, lower ones never importing higher ones:
 - :mod:`~bdl_helpers.diagnostics`: instruments that look inside training:
   minibatch gradient noise, per-layer gradient flow, epochs to reach a level,
   weight norms and activation statistics.
+- :mod:`~bdl_helpers.curves`: one vocabulary for learning curves: a metric's
+  values, where a curve ended, its jitter, its rise above its best, a History
+  built from arrays.
 - :mod:`~bdl_helpers.results`: the "book beside ours" table.
 - :mod:`~bdl_helpers.ensembles`: ensembles from predicted probabilities
   (:func:`ensemble_curve`, :func:`weighted_accuracy`, :func:`plot_ensemble_curve`).
@@ -43,6 +46,13 @@ from bdl_helpers import (
     widgets,
 )
 from bdl_helpers._validation import ArgumentError
+from bdl_helpers.curves import (
+    curve,
+    final_value,
+    history_from,
+    jitter,
+    rise_above_best,
+)
 from bdl_helpers.datasets import DATASET_DEFAULTS, Dataset, list_datasets, load_dataset
 from bdl_helpers.diagnostics.gradient_flow import (
     GradientFlow,
@@ -74,7 +84,7 @@ from bdl_helpers.plots import (
     plot_metric_by_setting,
     plot_score_boxplot,
 )
-from bdl_helpers.results import book_vs_ours, final_value, summarize_scores
+from bdl_helpers.results import book_vs_ours, summarize_scores
 from bdl_helpers.seeding import set_seed
 from bdl_helpers.training import (
     CaptureWeights,
@@ -99,12 +109,15 @@ __all__ = [
     "book_vs_ours",
     "ensemble_curve",
     "compare_paired",
+    "curve",
     "epochs_to_reach",
     "evaluate_splits",
     "final_value",
     "fit",
     "fit_many",
     "grading",
+    "history_from",
+    "jitter",
     "layer_outputs",
     "layer_gradient_norms",
     "list_datasets",
@@ -124,6 +137,7 @@ __all__ = [
     "plot_score_boxplot",
     "predict_many",
     "repeat",
+    "rise_above_best",
     "score_models",
     "set_seed",
     "summarize_scores",

@@ -16,7 +16,7 @@ from bdl_helpers._validation import ArgumentError, check_int
 import numpy as np
 import pandas as pd
 
-__all__ = ["book_vs_ours", "final_value", "summarize_scores"]
+__all__ = ["book_vs_ours", "summarize_scores"]
 
 
 def _is_number(value: Any) -> bool:
@@ -216,44 +216,3 @@ def summarize_scores(
         summary = summary.round(decimals)
     summary.index.name = "setting"
     return summary
-
-
-def final_value(history: Any, metric: str, *, epochs: int = 10) -> float:
-    """The mean of a curve over its last epochs: where a run ended, without noise.
-
-    One epoch's loss or accuracy jumps with the last minibatches; the mean of
-    the last few epochs says more reliably where training ended. Notebooks
-    use it to state findings such as "the training loss ends below 0.01".
-
-    Parameters
-    ----------
-    history : keras.callbacks.History or dict
-        A history as ``fit`` returns it, or its ``history`` dict.
-    metric : str
-        The curve, e.g. ``"loss"`` or ``"val_accuracy"``.
-    epochs : int, default=10
-        How many of the last epochs to average (all of them if fewer ran).
-
-    Returns
-    -------
-    value : float
-
-    Examples
-    --------
-    >>> final_value({"loss": [4.0, 3.0, 2.0, 1.0]}, "loss", epochs=2)
-    1.5
-    """
-    curves = getattr(history, "history", history)
-    if not isinstance(curves, dict) or metric not in curves:
-        known = sorted(curves) if isinstance(curves, dict) else []
-        raise ArgumentError(
-            f"The 'metric' parameter of final_value must be one of {known}. Got "
-            f"{metric!r} instead. Validation curves need validation_data= in fit."
-        )
-    epochs = check_int(epochs, "epochs", "final_value", min_value=1)
-    values = np.asarray(curves[metric][-epochs:], dtype=float)
-    if values.size == 0:
-        raise ArgumentError(
-            f"The curve {metric!r} is empty: train for at least one epoch."
-        )
-    return float(values.mean())

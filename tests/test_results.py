@@ -129,20 +129,4 @@ def test_summarize_scores_errors(scores, message):
 
 
 def test_public_names():
-    assert set(results.__all__) == {"book_vs_ours", "final_value", "summarize_scores"}
-
-
-def test_final_value_averages_the_last_epochs():
-    from bdl_helpers.results import final_value
-
-    assert final_value({"loss": [4.0, 3.0, 2.0, 1.0]}, "loss", epochs=2) == 1.5
-    assert final_value({"loss": [4.0, 2.0]}, "loss") == 3.0  # fewer than 10 ran
-
-
-def test_final_value_names_the_known_keys():
-    from bdl_helpers.results import final_value
-
-    with pytest.raises(ValueError, match=r"\['loss'\].*validation_data"):
-        final_value({"loss": [1.0]}, "val_loss")
-    with pytest.raises(ValueError, match="'epochs' parameter of final_value"):
-        final_value({"loss": [1.0]}, "loss", epochs=0)
+    assert set(results.__all__) == {"book_vs_ours", "summarize_scores"}

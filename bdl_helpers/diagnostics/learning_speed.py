@@ -6,7 +6,8 @@ epochs a run needs before its accuracy first reaches a target (80%, say), or
 before its loss first falls below one. Over several seeds, these epoch counts
 are compared like any other score (mean, spread, box plot).
 
-This module uses NumPy only; it never imports Keras.
+This module uses NumPy only; it never imports Keras (histories are read by
+:mod:`bdl_helpers.curves`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bdl_helpers._validation import ArgumentError, check_float, check_option
+from bdl_helpers.curves import curve
 
 import numpy as np
 
@@ -25,25 +27,13 @@ _FUNC = "epochs_to_reach"
 
 def _curve(history: Any, metric: str) -> np.ndarray:
     """The curve ``metric`` of one history (a History or its dict) as floats."""
-    curves = getattr(history, "history", history)
-    if not isinstance(curves, Mapping):
+    if not isinstance(getattr(history, "history", history), Mapping):
         raise ArgumentError(
             f"The 'histories' parameter of {_FUNC} must be a keras History, its "
             f"history dict, or a list of them. Got {type(history).__name__} "
             "instead."
         )
-    if metric not in curves:
-        raise ArgumentError(
-            f"The 'metric' parameter of {_FUNC} must be one of {sorted(curves)}. Got "
-            f"{metric!r} instead. Validation curves need validation_data= in fit."
-        )
-    values = np.asarray(curves[metric], dtype=float)
-    if values.ndim != 1:
-        raise ArgumentError(
-            f"The curve {metric!r} must hold one number per epoch. Got an array of "
-            f"shape {values.shape} instead."
-        )
-    return values
+    return curve(history, metric, func=_FUNC)
 
 
 def _first_epoch(values: np.ndarray, level: float, mode: str) -> float:
@@ -89,7 +79,7 @@ def epochs_to_reach(
 
     See Also
     --------
-    bdl_helpers.results.final_value : Where a curve ends, not how fast.
+    bdl_helpers.curves.final_value : Where a curve ends, not how fast.
     bdl_helpers.results.summarize_scores : Mean and spread over runs.
 
     Notes

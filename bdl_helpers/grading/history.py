@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bdl_helpers._validation import check_float, check_int
+from bdl_helpers.curves import final_value
 from bdl_helpers.grading._messages import (
     GradingError,
     _argument_error,
@@ -195,9 +196,9 @@ class _Curves:
 
 
 def _tail_mean(values: Sequence[float]) -> float:
-    count = max(1, len(values) // 10)
-    tail = values[-count:]
-    return sum(tail) / len(tail)
+    # Where a curve ended: bdl.final_value, over the last tenth of the run (a
+    # check judges runs of 20 to 4,000 epochs with one rule).
+    return final_value({"curve": values}, "curve", epochs=max(1, len(values) // 10))
 
 
 def _curve(data: Mapping, key: str) -> list[float]:
