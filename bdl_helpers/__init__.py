@@ -54,19 +54,17 @@ from bdl_helpers.curves import (
     rise_above_best,
 )
 from bdl_helpers.datasets import DATASET_DEFAULTS, Dataset, list_datasets, load_dataset
-from bdl_helpers.diagnostics.gradient_flow import (
+from bdl_helpers.diagnostics import (
     GradientFlow,
-    layer_gradient_norms,
-    plot_gradient_flow,
-)
-from bdl_helpers.diagnostics.gradient_noise import minibatch_gradient_cosines
-from bdl_helpers.diagnostics.layer_stats import (
     activation_stats,
+    epochs_to_reach,
+    layer_gradient_norms,
     layer_outputs,
+    minibatch_gradient_cosines,
+    plot_gradient_flow,
     unit_norms,
     weight_norms,
 )
-from bdl_helpers.diagnostics.learning_speed import epochs_to_reach
 from bdl_helpers.ensembles import (
     ensemble_curve,
     plot_ensemble_curve,

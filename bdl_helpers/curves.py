@@ -22,7 +22,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bdl_helpers._validation import ArgumentError, check_int, check_option
+from bdl_helpers._validation import (
+    ArgumentError,
+    argument_error,
+    check_int,
+    check_option,
+)
 
 import numpy as np
 
@@ -32,10 +37,9 @@ __all__ = ["curve", "final_value", "history_from", "jitter", "rise_above_best"]
 def _curves(history: Any, func: str, name: str = "history") -> Mapping:
     curves = getattr(history, "history", history)
     if not isinstance(curves, Mapping):
-        raise ArgumentError(
-            f"The {name!r} parameter of {func} must be a keras History (from "
-            f"fit) or its history dict. Got an object of type "
-            f"{type(history).__name__} instead."
+        raise argument_error(
+            name, func, "a keras History (from fit) or its history dict", history,
+            show_type=True,
         )
     return curves
 
