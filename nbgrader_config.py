@@ -12,7 +12,12 @@ Each chapter is one assignment, named after its folder under ``notebooks/``::
 ``--create`` flag or ``nbgrader db`` step is needed.
 """
 
+import sys
+from pathlib import Path
+
 c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
+# The course's own nbgrader steps (nbgrader_steps.py) sit beside this file.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 c.CourseDirectory.course_id = "better-deep-learning"
 # The chapter notebooks are the instructor ("source") versions of the assignments.
@@ -39,10 +44,14 @@ c.Execute.raise_on_iopub_timeout = False
 
 # The chapter notebooks keep, in metadata["bdl"], a wrong answer that the grading
 # tests submit (tests/test_grading_pipeline.py). It stays out of the student
-# version: the release runs nbgrader's own steps, then drops that metadata.
+# version: the release runs nbgrader's own steps, then drops that metadata. It
+# also marks each case-study cell with a digest of its source, so that grading
+# can leave out the unchanged ones that no graded cell needs (nbgrader_steps.py).
 def _release_preprocessors() -> list:
     from nbgrader.converters import GenerateAssignment
     from nbgrader.preprocessors import NbGraderPreprocessor
+
+    from nbgrader_steps import MarkCaseStudyCells
 
     class ClearCourseMetadata(NbGraderPreprocessor):
         """Remove the course's own cell metadata (``bdl``) from the release."""
@@ -52,7 +61,7 @@ def _release_preprocessors() -> list:
             return cell, resources
 
     defaults = GenerateAssignment.class_traits()["preprocessors"].make_dynamic_default()
-    return [*defaults, ClearCourseMetadata]
+    return [*defaults, ClearCourseMetadata, MarkCaseStudyCells]
 
 
 c.GenerateAssignment.preprocessors = _release_preprocessors()
@@ -61,13 +70,9 @@ c.GenerateAssignment.preprocessors = _release_preprocessors()
 # Autograding that a crash, a deleted test cell or a patched check cannot fool
 # cheaply (nbgrader_steps.py, next to this file; see the README, "Grading").
 def _autograde_preprocessors() -> list:
-    import sys
-    from pathlib import Path
-
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute, OverwriteCells, SaveAutoGrades
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from nbgrader_steps import CourseExecute, FlagTampering, RestoreDeletedCells
 
     ours = {
@@ -88,3 +93,23 @@ c.Autograde.sanitize_preprocessors, c.Autograde.autograde_preprocessors = (
 # A deleted test (or read-only) cell is put back from the gradebook and graded,
 # with a warning in the log and a note at the top of the cell.
 c.OverwriteCells.add_missing_cells = True
+
+
+# Validate (the button in JupyterLab, `nbgrader validate`) runs the notebook as
+# autograde does: the setup cell, the learner's cells and the exercises, not the
+# unchanged case studies; so it takes seconds and a small kernel. nbgrader 0.9's
+# Validator.preprocessors is not configurable (no config=True), so this sets its
+# default; every Validator made after this file is loaded uses it (the command,
+# and the JupyterLab extension, which loads this file before each validation).
+def _use_course_execute_in_validate() -> None:
+    from nbgrader.preprocessors import Execute
+    from nbgrader.validator import Validator
+
+    from nbgrader_steps import CourseExecute
+
+    trait = Validator.class_traits()["preprocessors"]
+    steps = [CourseExecute if step is Execute else step for step in trait.default()]
+    trait.default_args = (steps,)
+
+
+_use_course_execute_in_validate()

@@ -4,7 +4,17 @@ nbgrader runs a submission in a kernel that the learner's code controls, so
 in-kernel grading cannot stop a determined cheat (see the README, "Grading").
 These steps close the cheap holes, and make every failure visible:
 
-- :class:`CourseExecute`: a submission whose answer kills the kernel (for
+- :class:`CourseExecute`: runs only what the graded cells need. The
+  release marks each case-study cell (a code cell that is neither the setup
+  cell nor an nbgrader cell) with a digest of its source
+  (:class:`MarkCaseStudyCells`); when a submission is graded or validated,
+  such a cell is not run if it is unchanged and no cell that runs reads a
+  name it defines (:func:`cells_to_skip`). The exercises need only the setup
+  cell and their own cells (tests/test_grading_pipeline.py checks it), so
+  Validate and autograde take seconds instead of re-training every case
+  study, and hold one small kernel instead of a notebook's worth of models.
+  A learner's own cells, and case-study cells they edited, always run.
+- :class:`CourseExecute` also: a submission whose answer kills the kernel (for
   example ``os._exit(0)``) is still graded: the cells before the crash keep
   their points, every later cell gets an error output saying the kernel died
   (so its tests score zero), and the run ends at once instead of waiting.
@@ -33,10 +43,16 @@ it in its own process, where TensorFlow is not needed.
 from __future__ import annotations
 
 import ast
+import hashlib
 
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
-from nbgrader.preprocessors import Execute, OverwriteCells, SaveAutoGrades
+from nbgrader.preprocessors import (
+    Execute,
+    NbGraderPreprocessor,
+    OverwriteCells,
+    SaveAutoGrades,
+)
 
 # Run (silently, as its own execution) before every autograded test cell.
 GUARD_SOURCE = """\
@@ -62,6 +78,17 @@ KERNEL_DIED = (
 # Names whose attributes an answer cell has no reason to set.
 _PROTECTED = {"bdl", "bdl_helpers", "builtins", "__builtins__", "sys", "importlib"}
 _SUSPICIOUS_CALLS = {"setattr", "delattr", "exec", "eval", "__import__", "compile"}
+
+
+# The release's mark on a case-study cell: the digest of its source as released.
+CASE_STUDY_KEY = "bdl_case_study"
+SKIPPED_NOTE = (
+    "Not run for grading: no graded cell needs this case-study cell, "
+    "and it is unchanged from the release.\n"
+)
+# A cell that calls one of these may read any name: every earlier cell runs.
+_READS_ANYTHING = {"globals", "locals", "vars", "eval", "exec", "run_cell_magic"}
+_ANY = "*"  # stands for "every name"
 
 
 def _nbgrader(cell) -> dict:
@@ -133,11 +160,231 @@ def tampering(source: str) -> str | None:
     return None
 
 
+def source_digest(source: str) -> str:
+    """A short digest of a cell's source, as the release records it."""
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def is_case_study(cell) -> bool:
+    """A code cell of the lesson: not the setup cell, not an nbgrader cell."""
+    meta = _nbgrader(cell)
+    graded = any(meta.get(k) for k in ("grade", "solution", "locked", "task"))
+    tags = cell.get("metadata", {}).get("tags", [])
+    return cell.cell_type == "code" and not graded and "setup" not in tags
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        pass
+    try:  # IPython syntax: magics, shell escapes
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return ast.parse(TransformerManager().transform_cell(source))
+    except Exception:  # noqa: BLE001  (anything unreadable is treated as opaque)
+        return None
+
+
+def cell_names(source: str) -> tuple[set[str], set[str]]:
+    r"""``(reads, binds)``: names a cell reads before binding them, names it binds.
+
+    A read counts when the name's first use in the cell (in source order) is a
+    load, so ``x = 1; print(x)`` needs no earlier ``x`` but ``x += 1`` does.
+    Function and lambda arguments and comprehension variables are local. A
+    cell that cannot be parsed, or calls ``globals()``, ``eval``, ``exec`` or a
+    cell magic, reads ``"*"`` (anything); a star import binds ``"*"``.
+
+    >>> reads, binds = cell_names("h = fit(model)\nh.plot()")
+    >>> sorted(reads), sorted(binds)
+    (['fit', 'model'], ['h'])
+    >>> cell_names("total += sum(v for v in values)")[0] == {"total", "sum", "values"}
+    True
+    """
+    tree = _parse(source)
+    if tree is None:
+        return {_ANY}, set()
+    scan = _NameScan()
+    scan.visit(tree)
+    first: dict[str, int] = {}
+    for _, _, kind, name in sorted(scan.events):
+        first.setdefault(name, kind)
+    return {n for n, kind in first.items() if kind == 0}, scan.binds
+
+
+class _NameScan(ast.NodeVisitor):
+    """Module-level bindings, and loads of names not local to a function."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[int, int, int, str]] = []  # line, col, 0 load/1 store
+        self.binds: set[str] = set()
+        self.local: list[set[str]] = []  # names local to each enclosing scope
+
+    def _load(self, node: ast.AST, name: str, offset: int = 0) -> None:
+        if not any(name in scope for scope in self.local):
+            self.events.append((node.lineno, node.col_offset + offset, 0, name))
+
+    def _store(self, node: ast.AST, name: str) -> None:
+        if not self.local:  # a module-level binding
+            self.events.append((node.lineno, node.col_offset, 1, name))
+            self.binds.add(name)
+
+    def _scope(self, node: ast.AST, names: set[str], body: list[ast.AST]) -> None:
+        stored = {
+            n.id
+            for part in body
+            for n in ast.walk(part)
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+        }
+        self.local.append(names | stored)
+        for part in body:
+            self.visit(part)
+        self.local.pop()
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load | ast.Del):
+            self._load(node, node.id)
+        else:
+            self._store(node, node.id)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):  # reads the old value first
+            self._load(node, node.target.id, offset=-1)
+        self.generic_visit(node)
+
+    def _function(self, node) -> None:
+        for default in [*node.args.defaults, *node.args.kw_defaults]:
+            if default is not None:
+                self.visit(default)
+        for decorator in getattr(node, "decorator_list", []):
+            self.visit(decorator)
+        args = node.args
+        names = {
+            a.arg
+            for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]
+            + [a for a in (args.vararg, args.kwarg) if a]
+        }
+        body = node.body if isinstance(node.body, list) else [node.body]
+        self._scope(node, names, body)
+
+    def visit_FunctionDef(self, node) -> None:
+        self._store(node, node.name)
+        self._function(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_Lambda = _function
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._store(node, node.name)
+        for part in [*node.bases, *node.decorator_list]:
+            self.visit(part)
+        self._scope(node, set(), node.body)
+
+    def _comprehension(self, node) -> None:
+        first, *others = node.generators
+        self.visit(first.iter)  # evaluated in the enclosing scope
+        self.local.append(
+            {
+                n.id
+                for generator in node.generators
+                for n in ast.walk(generator.target)
+                if isinstance(n, ast.Name)
+            }
+        )
+        for part in [*first.ifs, *others]:
+            self.visit(part)
+        for field in ("elt", "key", "value"):
+            if hasattr(node, field):
+                self.visit(getattr(node, field))
+        self.local.pop()
+
+    visit_ListComp = visit_SetComp = _comprehension
+    visit_GeneratorExp = visit_DictComp = _comprehension
+
+    def visit_Import(self, node) -> None:
+        for alias in node.names:
+            if alias.name == "*":
+                self.binds.add(_ANY)
+            else:
+                self._store(node, (alias.asname or alias.name).split(".")[0])
+
+    visit_ImportFrom = visit_Import
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self._store(node, node.name)
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        name = getattr(func, "id", None) or getattr(func, "attr", None)
+        if name in _READS_ANYTHING:
+            self.events.append((0, 0, 0, _ANY))
+        self.generic_visit(node)
+
+
+def cells_to_skip(cells) -> set[int]:
+    """Indices of the case-study cells that grading need not run.
+
+    A candidate is a code cell that still carries the release's mark with its
+    released source (:data:`CASE_STUDY_KEY`). Every other cell runs, and so
+    does each candidate that defines the value a running cell reads: for each
+    name a running cell reads, the last earlier cell that binds it (where a
+    full run would take the value from), repeated until nothing changes.
+    Candidates that star-import are never skipped.
+    """
+    code = [i for i, cell in enumerate(cells) if cell.cell_type == "code"]
+    candidates = {
+        i
+        for i in code
+        if cells[i].get("metadata", {}).get(CASE_STUDY_KEY)
+        == source_digest(cells[i].source)
+    }
+    if not candidates:
+        return set()
+    names = {i: cell_names(cells[i].source) for i in code}
+    skipped = {i for i in candidates if _ANY not in names[i][1]}
+    pending = [i for i in code if i not in skipped]
+    while pending:
+        k = pending.pop()
+        reads = names[k][0]
+        earlier = [i for i in code if i < k]
+        if _ANY in reads:
+            needed = set(earlier)
+        else:
+            needed = set()
+            for name in reads:
+                binders = [i for i in earlier if name in names[i][1]]
+                if binders:
+                    needed.add(binders[-1])
+        for i in needed & skipped:
+            skipped.discard(i)
+            pending.append(i)
+    return skipped
+
+
+class MarkCaseStudyCells(NbGraderPreprocessor):
+    """Release step: mark each case-study cell with its source's digest."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if is_case_study(cell):
+            cell.metadata[CASE_STUDY_KEY] = source_digest(cell.source)
+        else:
+            cell.metadata.pop(CASE_STUDY_KEY, None)
+        return cell, resources
+
+
 class CourseExecute(Execute):
     """nbgrader's ``Execute``, which survives a dead kernel and re-arms the checks."""
 
     def preprocess(self, nb, resources=None, km=None):
         self._died_in: int | None = None
+        self._skip = cells_to_skip(nb.cells)
+        if self._skip:
+            self.log.info(
+                "Skipping %d unchanged case-study cells that no graded cell needs.",
+                len(self._skip),
+            )
         return super().preprocess(nb, resources, km)
 
     def _mark_not_run(self, cell, index: int) -> None:
@@ -164,6 +411,10 @@ class CourseExecute(Execute):
             return cell, resources
 
     def preprocess_cell(self, cell, resources, index):
+        if index in self._skip and self._died_in is None:
+            cell.outputs = [new_output("stream", name="stdout", text=SKIPPED_NOTE)]
+            cell.execution_count = None
+            return cell, resources
         if self._died_in is not None:
             if cell.cell_type == "code":
                 self._mark_not_run(cell, index)

@@ -6,11 +6,15 @@ chapter exists), in a temporary course directory, never in the repository:
 
 a. ``nbgrader generate_assignment NN-name`` works on the real notebook with no
    extra flags, and the release holds no solution code, no hidden test and no
-   ``bdl`` metadata, and keeps every graded cell;
-b. the source notebook submitted as it is autogrades to full marks;
+   ``bdl`` metadata, keeps every graded cell, and marks every case-study cell;
+b. the release with the solutions' answers autogrades to full marks (fixture
+   chapter; for the chapters, nbval runs every test cell, hidden tests
+   included, against the solutions, and d. grades every exercise's solution
+   but the wrong answers');
 c. the untouched student release scores zero on every graded cell;
 d. a submission with the ``wrong_answer`` of the ``bdl`` cell metadata loses exactly
-   the points of the listed ``fails`` cells and nothing else;
+   the points of the listed ``fails`` cells and nothing else, and grading ran
+   none of the case-study cells (what keeps Validate and autograde quick);
 e. a submission whose answers loop forever, raise, or kill the kernel is graded
    without hanging: the broken exercises (and every cell after the dead kernel)
    score zero, the others full marks;
@@ -18,13 +22,14 @@ f. a wrong answer that also replaces every ``bdl.grading`` check with a no-op
    still loses exactly its points, and the tests after it are flagged for a
    manual grade; a test cell deleted from the submission is put back and graded.
 
-The round trip b-e submits the chapter's *exercise notebook*: the notebook
-filtered to the setup cell, the nbgrader cells and the markdown cells. The case
-study is left out to keep CI fast (nbval executes the full notebooks) and is not
-needed, because every exercise depends only on the setup cell and its own cells
-(checked statically below). b.-d. run for every chapter; e. and f. test what
-nbgrader_config.py and nbgrader_steps.py do with any chapter, on the fixture
-chapter. Submissions are graded by nbgrader runs in parallel, each
+Every submission is the real student release with answers filled in, as a
+learner hands it in. Grading leaves out the unchanged case-study cells that no
+graded cell needs (nbgrader_steps.py), and every exercise depends only on the
+setup cell and its own cells (checked statically below), so grading runs the
+setup cell and the exercises only; nbval executes the full notebooks. a., c.
+and d. run for every chapter; b., e. and f. test what nbgrader_config.py and
+nbgrader_steps.py do with any chapter, on the fixture chapter. Submissions are
+graded by nbgrader runs in parallel, each
 in its own copy of the course directory; scores are read from the gradebook,
 cell by cell, and a failure lists every test cell's score with the error or
 stderr output that cost it its points.
@@ -51,6 +56,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from nbgrader_steps import CASE_STUDY_KEY, SKIPPED_NOTE, is_case_study, source_digest
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 FIXTURE_NOTEBOOKS_DIR = Path(__file__).resolve().parent / "fixtures" / "notebooks"
@@ -69,7 +76,8 @@ HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 BROKEN_RUN_CELL_TIMEOUT = 45  # also bounds the setup cell, slow on a busy machine
 NBGRADER_RUN_TIMEOUT = 900
 TEST_TIMEOUT = 1200
-LOOP_SOURCE = "while True:\n    pass\n"
+# Loops until interrupted; asleep, so that it does not take a core for 45 s.
+LOOP_SOURCE = "import time\n\nwhile True:\n    time.sleep(0.1)\n"
 RAISE_SOURCE = 'raise RuntimeError("broken")\n'
 EXIT_SOURCE = "import os\n\nos._exit(0)  # kills the kernel\n"
 # Appended to a wrong answer: every public check of bdl.grading becomes a no-op.
@@ -165,21 +173,6 @@ def _exercise_of(grade_id: str) -> str:
 def _source(cell) -> str:
     source = cell.source
     return "".join(source) if isinstance(source, list) else source
-
-
-def exercise_notebook(nb):
-    """Return the chapter's exercise notebook: setup, nbgrader and markdown cells."""
-    filtered = nbformat.from_dict(json.loads(json.dumps(nb)))
-    filtered.cells = [
-        cell
-        for cell in filtered.cells
-        if cell.cell_type == "markdown" or _is_setup(cell) or _is_nbgrader_cell(cell)
-    ]
-    for cell in filtered.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    return filtered
 
 
 def _regions(source: str, markers: tuple[str, str]) -> tuple[list[str], list[str]]:
@@ -621,9 +614,14 @@ def release_problems(source_nb, release_nb) -> list[str]:
     problems = []
     source_cells = _cells_by_grade_id(source_nb)
     release_cells = _cells_by_grade_id(release_nb)
-    for cell in release_nb.cells:
+    for index, cell in enumerate(release_nb.cells):
         if "bdl" in cell.get("metadata", {}):
             problems.append(f"{_grade_id(cell)} keeps metadata['bdl'] (a wrong answer)")
+        mark = cell.get("metadata", {}).get(CASE_STUDY_KEY)
+        if is_case_study(cell) and mark != source_digest(_source(cell)):
+            problems.append(f"case-study cell {index} lacks its {CASE_STUDY_KEY} mark")
+        elif not is_case_study(cell) and mark is not None:
+            problems.append(f"cell {index} is no case-study cell but is marked one")
         text = _source(cell)
         for marker in SOLUTION_MARKERS + HIDDEN_MARKERS:
             if marker in text:
@@ -658,6 +656,7 @@ class Grading:
     scores: dict[str, tuple[float | None, float]]  # grade_id -> (auto_score, max_score)
     errors: dict[str, str] = field(default_factory=dict)  # grade_id -> error / stderr
     manual: set[str] = field(default_factory=set)  # grade_ids flagged for review
+    ran: list[int] = field(default_factory=list)  # case-study cells grading ran
     log: str = ""  # the output of the nbgrader run that graded it
 
     def table(self) -> str:
@@ -705,13 +704,16 @@ def read_grading(
         grade_id: by_name.get(grade_id, (None, float("nan"))) for grade_id in test_ids
     }
     graded = course / "autograded" / student / chapter / f"{chapter}.ipynb"
-    errors = {}
+    errors, ran = {}, []
     if graded.is_file():
-        for cell in nbformat.read(graded, as_version=4).cells:
+        for index, cell in enumerate(nbformat.read(graded, as_version=4).cells):
             problem = _cell_problem(cell) if _grade_id(cell) in scores else None
             if problem:
                 errors[_grade_id(cell)] = problem
-    return Grading(student, scores, errors, manual, log)
+            skipped = [o.get("text") for o in cell.get("outputs", [])] == [SKIPPED_NOTE]
+            if CASE_STUDY_KEY in cell.get("metadata", {}) and not skipped:
+                ran.append(index)
+    return Grading(student, scores, errors, manual, ran=ran, log=log)
 
 
 @dataclass
@@ -725,9 +727,15 @@ class Course:
     env: dict[str, str]
 
     @property
-    def exercises(self) -> object:
-        """The exercise notebook that the round trip submits."""
-        return exercise_notebook(self.source)
+    def solved(self) -> object:
+        """The release with the solutions' answer cells: what a learner who
+        answered as the solutions do hands in."""
+        solutions = {
+            _grade_id(c): _source(c)
+            for c in self.source.cells
+            if _is_solution(c) and c.cell_type == "code"
+        }
+        return _replace_answers(self.release, solutions)
 
     @property
     def test_ids(self) -> list[str]:
@@ -742,8 +750,7 @@ def build_course(chapter_dir: Path, tmp_path_factory, env: dict[str, str]) -> Co
 
     The course directory holds what the repository root holds for nbgrader: the
     config and the chapter folder under notebooks/. The unfiltered notebook is the
-    source, so the gradebook knows every graded cell; the submissions of the round
-    trip are exercise notebooks, whose graded cells are the same.
+    source, so the gradebook knows every graded cell.
     """
     chapter = chapter_dir.name
     source = nbformat.read(_notebook_path(chapter_dir), as_version=4)
@@ -856,11 +863,12 @@ class TamperPlan:
     deleted: str | None  # a test cell removed from the submission
 
 
-def plan_tampered_submission(nb) -> TamperPlan:
-    """A wrong answer that also turns every check into a no-op, and a deleted
-    test cell in another exercise (f.)."""
-    answer_id, wrong, fails = _wrong_answers(nb)[0]
-    submission = _replace_answers(nb, {answer_id: wrong + "\n" + PATCH_SOURCE})
+def plan_tampered_submission(source, solved) -> TamperPlan:
+    """A wrong answer (from the ``source`` notebook) that also turns every check
+    into a no-op, and a deleted test cell in another exercise (f.), made from
+    the ``solved`` release."""
+    answer_id, wrong, fails = _wrong_answers(source)[0]
+    submission = _replace_answers(solved, {answer_id: wrong + "\n" + PATCH_SOURCE})
     others = [
         _grade_id(c)
         for c in submission.cells
@@ -897,19 +905,21 @@ def _autograde_in_parallel(course: Course, runs: list) -> dict[str, Grading]:
     return results
 
 
+FULL_MARKS_CHAPTERS = {"99-fixture"}  # b. (see the module docstring)
+
+
 @pytest.fixture(scope="module")
 def graded(course: Course) -> dict[str, Grading]:
-    """Autograde the chapter's three submissions (b.-d.): two nbgrader runs in
-    parallel, with the configured per-cell timeout."""
-    exercises = course.exercises
-    wrong = {answer_id: src for answer_id, src, _ in _wrong_answers(exercises)}
-    return _autograde_in_parallel(
-        course,
-        [
-            ({"as-is": exercises, "wrong": _replace_answers(exercises, wrong)}, []),
-            ({"release": exercise_notebook(course.release)}, []),
-        ],
-    )
+    """Autograde the chapter's submissions (b.-d.) in parallel nbgrader runs,
+    with the configured per-cell timeout."""
+    wrong = {answer_id: src for answer_id, src, _ in _wrong_answers(course.source)}
+    runs = [
+        ({"wrong": _replace_answers(course.solved, wrong)}, []),
+        ({"release": course.release}, []),
+    ]
+    if course.chapter in FULL_MARKS_CHAPTERS:
+        runs.append(({"as-is": course.solved}, []))
+    return _autograde_in_parallel(course, runs)
 
 
 @pytest.fixture(scope="module")
@@ -917,16 +927,17 @@ def graded_pipeline(pipeline_course: Course) -> dict[str, Grading]:
     """Autograde the broken and the tampered submission (e., f.) in parallel:
     the broken one with a short per-cell timeout given on the command line for
     that run only."""
-    exercises = pipeline_course.exercises
-    plan = plan_broken_submission(exercises)
+    course = pipeline_course
+    plan = plan_broken_submission(course.source)
+    tampered = plan_tampered_submission(course.source, course.solved)
     return _autograde_in_parallel(
-        pipeline_course,
+        course,
         [
             (
-                {"broken": _replace_answers(exercises, plan.replacements)},
+                {"broken": _replace_answers(course.solved, plan.replacements)},
                 [f"--Execute.timeout={BROKEN_RUN_CELL_TIMEOUT}"],
             ),
-            ({"tampered": plan_tampered_submission(exercises).submission}, []),
+            ({"tampered": tampered.submission}, []),
         ],
     )
 
@@ -944,8 +955,10 @@ def test_release_has_no_solutions_and_keeps_graded_cells(course: Course):
 
 
 @pytest.mark.timeout(TEST_TIMEOUT)
-def test_source_scores_full_marks(graded):
+def test_source_scores_full_marks(course: Course, graded):
     """b. the instructor's solutions earn every point."""
+    if course.chapter not in FULL_MARKS_CHAPTERS:
+        pytest.skip("nbval runs every test cell against the solutions (see d.)")
     result = graded["as-is"]
     lost = {g: s for g, s in result.scores.items() if s[0] != s[1]}
     assert result.scores and not lost, (
@@ -976,6 +989,10 @@ def test_wrong_answer_loses_exactly_the_listed_points(course: Course, graded):
         f"expected 0 on {sorted(fails)} and full marks elsewhere, but not on "
         f"{sorted(unexpected)}; {result.table()}"
     )
+    assert not result.ran, (
+        f"grading ran the case-study cells {result.ran}: an exercise reads a name "
+        "they define (see test_exercises_need_only_the_setup_cell_and_their_own_cells)"
+    )
 
 
 @pytest.mark.timeout(TEST_TIMEOUT)
@@ -986,12 +1003,11 @@ def test_looping_raising_and_crashing_answers_are_graded(
     costs only its exercise, and an answer that kills the kernel costs its
     exercise and every later cell: the notebook is still graded."""
     course = pipeline_course
-    exercises = course.exercises
-    plan = plan_broken_submission(exercises)
+    plan = plan_broken_submission(course.source)
     result = graded_pipeline["broken"]
     broken = {g for e in plan.broken_exercises for g in course.exercise_tests(e)}
     if plan.died_in:
-        broken |= cells_tested_after(exercises, plan.died_in)
+        broken |= cells_tested_after(course.source, plan.died_in)
     assert broken, "no answer cell to break in this chapter"
     unexpected = {
         g: s
@@ -1004,7 +1020,7 @@ def test_looping_raising_and_crashing_answers_are_graded(
         f"marks elsewhere, but not on {sorted(unexpected)}; {result.table()}"
     )
     if plan.died_in:
-        died = cells_tested_after(exercises, plan.died_in)
+        died = cells_tested_after(course.source, plan.died_in)
         assert all("KernelDied" in result.errors.get(g, "") for g in died), (
             f"the tests after the dead kernel should say so; {result.table()}"
         )
@@ -1018,7 +1034,7 @@ def test_patched_checks_and_a_deleted_test_cell_do_not_fool_grading(
     its points, and the tests after it are flagged for a manual grade; a test
     cell deleted from the submission is put back, graded, and logged."""
     course = pipeline_course
-    plan = plan_tampered_submission(course.exercises)
+    plan = plan_tampered_submission(course.source, course.solved)
     result = graded_pipeline["tampered"]
     unexpected = {
         g: s
@@ -1030,7 +1046,7 @@ def test_patched_checks_and_a_deleted_test_cell_do_not_fool_grading(
         f"{sorted(plan.fails)} and full marks elsewhere, but not on "
         f"{sorted(unexpected)}; {result.table()}"
     )
-    flagged = cells_tested_after(course.exercises, plan.tampered)
+    flagged = cells_tested_after(course.source, plan.tampered)
     assert result.manual == flagged, (
         f"expected the tests after {plan.tampered} flagged for a manual grade: "
         f"{sorted(flagged)}; flagged: {sorted(result.manual)}"

@@ -1,0 +1,132 @@
+"""Which cells grading runs: nbgrader_steps.cells_to_skip and its name analysis.
+
+Validate and autograde leave out a case-study cell only when it is unchanged
+from the release and no cell that runs takes a value from it; these tests pin
+down that rule on small notebooks (the chapters' round trips in
+test_grading_pipeline.py check it end to end).
+"""
+
+from __future__ import annotations
+
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from nbgrader_steps import (
+    CASE_STUDY_KEY,
+    MarkCaseStudyCells,
+    cell_names,
+    cells_to_skip,
+    source_digest,
+)
+
+
+def _setup(source: str = "import numpy as np"):
+    return new_code_cell(source, metadata={"tags": ["setup"]})
+
+
+def _case(source: str, released: str | None = None):
+    """A case-study cell as released (``released`` = its source at release)."""
+    digest = source_digest(source if released is None else released)
+    return new_code_cell(source, metadata={CASE_STUDY_KEY: digest})
+
+
+def _graded(source: str, grade_id: str = "ch99-ex1-test", solution: bool = False):
+    meta = {"grade_id": grade_id, "grade": not solution, "solution": solution}
+    return new_code_cell(source, metadata={"nbgrader": meta})
+
+
+def test_unchanged_case_studies_that_no_exercise_reads_are_skipped():
+    cells = [
+        _setup(),
+        new_markdown_cell("# A case study"),
+        _case("history = np.arange(3)"),
+        _case("print(history)"),
+        _graded("answer = 2", solution=True),
+        _graded("assert answer == 2"),
+    ]
+    assert cells_to_skip(cells) == {2, 3}
+
+
+def test_a_case_study_a_learner_edited_runs():
+    cells = [_setup(), _case("x = 2", released="x = 1"), _graded("assert True")]
+    assert cells_to_skip(cells) == set()
+
+
+def test_a_learner_cell_that_reads_a_case_study_name_runs_it_and_what_it_needs():
+    cells = [
+        _setup(),
+        _case("data = np.ones(3)"),
+        _case("scaled = data / 2"),
+        _case("unrelated = 5"),
+        new_code_cell("my_total = scaled.sum()"),  # the learner's own cell
+        _graded("answer = my_total", solution=True),
+    ]
+    assert cells_to_skip(cells) == {3}
+
+
+def test_the_value_a_full_run_would_read_decides():
+    """A case study rebinding a setup name runs when a graded cell reads it;
+    one rebound again by a running cell does not."""
+    cells = [
+        _setup("x = 1\ny = 1"),
+        _case("x = 2"),
+        _case("y = 2"),
+        _graded("y = 3", grade_id="ch99-ex1-data"),
+        _graded("assert x + y > 0"),
+    ]
+    assert cells_to_skip(cells) == {2}
+
+
+def test_reads_inside_functions_and_augmented_assignments_count():
+    cells = [
+        _setup(),
+        _case("scale = 2"),
+        _case("total = 0"),
+        _graded("def f(v):\n    return v * scale\ntotal += f(1)", solution=True),
+    ]
+    assert cells_to_skip(cells) == set()
+
+
+def test_a_cell_that_may_read_anything_runs_every_earlier_cell():
+    for opaque in ("%%time\nanswer = 1", "exec('answer = data')", "answer = = data"):
+        cells = [_setup(), _case("data = 1"), _graded(opaque, solution=True)]
+        assert cells_to_skip(cells) == set(), opaque
+
+
+def test_star_imports_are_never_skipped():
+    cells = [_setup(), _case("from math import *"), _graded("assert pi > 3")]
+    assert cells_to_skip(cells) == set()
+
+
+@pytest.mark.parametrize(
+    ("source", "reads", "binds"),
+    [
+        ("x = 1\nprint(x)", {"print"}, {"x"}),
+        ("x += 1", {"x"}, {"x"}),
+        ("def f(a):\n    m = a\n    return m + b", {"b"}, {"f"}),
+        ("[i * k for i in range(3) if i > j]", {"k", "range", "j"}, set()),
+        ("lambda q: q + w", {"w"}, set()),
+        ("import numpy as np\nfrom os import path", set(), {"np", "path"}),
+        ("try:\n    pass\nexcept E as err:\n    print(err)", {"E", "print"}, {"err"}),
+        ("class C(Base):\n    z = 1", {"Base"}, {"C"}),
+    ],
+)
+def test_cell_names(source, reads, binds):
+    assert cell_names(source) == (reads, binds)
+
+
+def test_the_release_marks_case_study_cells_only():
+    nb = new_notebook(
+        cells=[
+            _setup(),
+            new_code_cell("history = 1"),
+            _graded("answer = 1", solution=True),
+            new_markdown_cell("text"),
+        ]
+    )
+    step = MarkCaseStudyCells()
+    for index, cell in enumerate(nb.cells):
+        step.preprocess_cell(cell, {}, index)
+    marked = [i for i, c in enumerate(nb.cells) if CASE_STUDY_KEY in c.metadata]
+    assert marked == [1]
+    assert nb.cells[1].metadata[CASE_STUDY_KEY] == source_digest("history = 1")
