@@ -30,7 +30,7 @@ ALLOW_ROOT = $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab instructor test test-fast notebooks student benchmark constraints clean-venv
+.PHONY: help install lab instructor test test-fast notebooks student benchmark binder-check constraints clean-venv
 
 help: ## List the commands
 	@echo "Better Deep Learning, an interactive course. Commands:"
@@ -98,6 +98,9 @@ benchmark: $(STAMP) ## Time the training engine and the notebooks (benchmarks/)
 	  if [ -f "$$script" ]; then echo "$(BIN)/python $$script"; \
 	    $(BIN)/python "$$script" || exit 1; ran=1; fi; \
 	done; test -n "$$ran" || echo "No benchmarks yet (benchmarks/engine.py, benchmarks/notebooks.py)."
+
+binder-check: $(STAMP) ## Build the course from binder/ alone, as Binder does, and walk a learner's first steps in it (~5 min)
+	$(BIN)/python scripts/binder_check.py
 
 constraints: ## Record the versions installed in .venv as constraints.txt (after upgrading)
 	@test -x $(BIN)/python || { echo "error: no $(VENV) yet: run 'make install' first." >&2; exit 1; }

@@ -32,6 +32,7 @@ SLOW_MODULES = {
     "test_training_many.py",
     "test_vectorized_random.py",
     "test_widgets_in_browser.py",
+    "test_binder.py",
 }
 
 

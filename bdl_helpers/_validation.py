@@ -111,6 +111,17 @@ def check_option(value: Any, name: str, func: str, options: Iterable[Any]) -> An
     return value
 
 
+def check_text(value: Any, name: str, func: str) -> str:
+    """``value`` as a non-empty str (a label, a title), else an ArgumentError.
+
+    >>> check_text("validation", "val_label", "plot_learning_curves")
+    'validation'
+    """
+    if not isinstance(value, str) or not value:
+        raise argument_error(name, func, "a non-empty str", value)
+    return value
+
+
 def check_list(value: Any, name: str, func: str, expected: str) -> list:
     """``value`` as a list (any iterable but a string), or an :class:`ArgumentError`."""
     if isinstance(value, str | bytes):

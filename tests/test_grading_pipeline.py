@@ -28,9 +28,10 @@ graded cell needs (nbgrader_steps.py), and every exercise depends only on the
 setup cell and its own cells (checked statically below), so grading runs the
 setup cell and the exercises only; nbval executes the full notebooks. a., c.
 and d. run for every chapter; b., e. and f. test what nbgrader_config.py and
-nbgrader_steps.py do with any chapter, on the fixture chapter. Submissions are
-graded by nbgrader runs in parallel, each
-in its own copy of the course directory; scores are read from the gradebook,
+nbgrader_steps.py do with any chapter, on the fixture chapter. A chapter's
+submissions are graded by one nbgrader run (those of e. and f. by two runs in
+parallel, as their per-cell timeouts differ), each in its own copy of the
+course directory; scores are read from the gradebook,
 cell by cell, and a failure lists every test cell's score with the error or
 stderr output that cost it its points.
 
@@ -910,16 +911,17 @@ FULL_MARKS_CHAPTERS = {"99-fixture"}  # b. (see the module docstring)
 
 @pytest.fixture(scope="module")
 def graded(course: Course) -> dict[str, Grading]:
-    """Autograde the chapter's submissions (b.-d.) in parallel nbgrader runs,
+    """Autograde the chapter's submissions (b.-d.) in one nbgrader run (one
+    start-up of nbgrader; the other test worker keeps the second core busy),
     with the configured per-cell timeout."""
     wrong = {answer_id: src for answer_id, src, _ in _wrong_answers(course.source)}
-    runs = [
-        ({"wrong": _replace_answers(course.solved, wrong)}, []),
-        ({"release": course.release}, []),
-    ]
+    submissions = {
+        "wrong": _replace_answers(course.solved, wrong),
+        "release": course.release,
+    }
     if course.chapter in FULL_MARKS_CHAPTERS:
-        runs.append(({"as-is": course.solved}, []))
-    return _autograde_in_parallel(course, runs)
+        submissions["as-is"] = course.solved
+    return autograde(course, submissions, [])
 
 
 @pytest.fixture(scope="module")

@@ -116,6 +116,20 @@ def test_learning_curves_labels_and_size():
     assert fig.axes[1].get_ylabel() == "Classification accuracy"
 
 
+def test_learning_curves_name_held_out_rows_as_validation():
+    fig = plot_learning_curves(make_history(), val_label="validation")
+    for ax in fig.axes:
+        assert legend_texts(ax.get_legend()) == ["train", "validation"]
+    fig = plot_learning_curve_grid({"a": make_history()}, val_label="validation")
+    assert legend_texts(fig.legends[0]) == ["train", "validation"]
+    for plot, arg in (
+        (plot_learning_curves, make_history()),
+        (plot_learning_curve_grid, {"a": make_history()}),
+    ):
+        with pytest.raises(ValueError, match=r"'val_label'.*non-empty str"):
+            plot(arg, val_label="")
+
+
 def test_learning_curves_missing_metric_lists_existing_keys():
     with pytest.raises(ValueError, match=r"'acc'.*keys 'loss', 'accuracy', 'val_loss'"):
         plot_learning_curves(make_history(), metric="acc")

@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from bdl_helpers._validation import ArgumentError, check_int
+from bdl_helpers._validation import ArgumentError, check_int, check_text
 from bdl_helpers.plots._style import _check_figsize, _new_axes, _styled, _type_error
 
 import matplotlib.pyplot as plt
@@ -95,6 +95,7 @@ def plot_learning_curves(
     title: str | None = None,
     loss_label: str = "Cross-entropy loss",
     metric_label: str | None = None,
+    val_label: str = "test",
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
     """Plot the loss and a metric per epoch, on the train and the test set.
@@ -119,6 +120,10 @@ def plot_learning_curves(
     metric_label : str, default=None
         The title and y label of the metric panel. None derives it from
         ``metric`` (``"accuracy"`` gives ``"Accuracy"``).
+    val_label : str, default="test"
+        The legend of the ``val_`` lines. The book passes its test rows as
+        validation data, hence "test"; say "validation" where the rows are
+        held out from the training data to choose a setting.
     figsize : (float, float), default=None
         Width and height in inches. None gives (7, 5), or (7, 3) for the loss
         panel alone.
@@ -160,6 +165,7 @@ def plot_learning_curves(
     func = "plot_learning_curves"
     logs = _as_dict(history, func)
     _check_figsize(figsize, func)
+    check_text(val_label, "val_label", func)
     panels = [("loss", loss_label, "Loss")]
     if metric is not None:
         label = metric_label if metric_label is not None else _metric_name(metric)
@@ -182,7 +188,7 @@ def plot_learning_curves(
         ax.plot(_epochs(train), train, label="train")
         if f"val_{key}" in logs:
             test = _series(logs, f"val_{key}", func)
-            ax.plot(_epochs(test), test, label="test")
+            ax.plot(_epochs(test), test, label=val_label)
         ax.set_title(panel_title)
         ax.set_ylabel(ylabel)
         ax.legend()
@@ -200,6 +206,7 @@ def plot_learning_curve_grid(
     ncols: int = 2,
     sharey: bool = True,
     title: str | None = None,
+    val_label: str = "test",
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
     """Plot one metric's train and test curves for several settings, one panel each.
@@ -218,6 +225,9 @@ def plot_learning_curve_grid(
         Share the y axis, so that the panels compare at a glance.
     title : str, default=None
         The figure's title. None draws no title.
+    val_label : str, default="test"
+        The legend of the ``val_`` lines ("validation" where the rows are held
+        out from the training data; see :func:`plot_learning_curves`).
     figsize : (float, float), default=None
         Width and height in inches. None gives (10, 2.2 * nrows).
 
@@ -258,6 +268,7 @@ def plot_learning_curve_grid(
     all_logs = _check_histories(histories, func)
     ncols = check_int(ncols, "ncols", func, min_value=1)
     _check_figsize(figsize, func)
+    check_text(val_label, "val_label", func)
     for logs in all_logs.values():
         _series(logs, metric, func)
     n_panels = len(all_logs)
@@ -282,7 +293,7 @@ def plot_learning_curve_grid(
         lines = ax.plot(_epochs(train), train, color="C0", label="train")
         if f"val_{metric}" in logs:
             test = _series(logs, f"val_{metric}", func)
-            lines += ax.plot(_epochs(test), test, color="C1", label="test")
+            lines += ax.plot(_epochs(test), test, color="C1", label=val_label)
         if len(lines) > len(handles):
             handles = lines
         ax.set_title(label)

@@ -47,7 +47,11 @@ PARTS: tuple[Callable[[keras.Model], list], ...] = (
     lambda m: m.metrics_variables,
 )
 
-_MAX_PROGRAMS = 48
+# Compiled programs kept, most recently used first. Each holds its traced
+# graphs (about 4 MiB in a chapter 00 kernel): 16 cover a grid, a widget's
+# settings and the playground, and bound what a long notebook keeps (48 cost
+# a chapter kernel up to 100 MiB more, against Binder's 2 GB).
+_MAX_PROGRAMS = 16
 _programs: OrderedDict[tuple, Any] = OrderedDict()
 
 
