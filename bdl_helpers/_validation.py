@@ -54,10 +54,6 @@ def argument_error(
     )
 
 
-def _fail(name: str, func: str, expected: str, value: Any) -> ArgumentError:
-    return argument_error(name, func, expected, value)
-
-
 def check_int(
     value: Any,
     name: str,
@@ -69,11 +65,11 @@ def check_int(
     """Return ``value`` as an ``int`` or raise a ``ValueError`` naming the fix."""
     bounds = _bounds_text(min_value, max_value)
     if isinstance(value, bool) or not isinstance(value, Integral):
-        raise _fail(name, func, f"an int{bounds}", value)
+        raise argument_error(name, func, f"an int{bounds}", value)
     if (min_value is not None and value < min_value) or (
         max_value is not None and value > max_value
     ):
-        raise _fail(name, func, f"an int{bounds}", value)
+        raise argument_error(name, func, f"an int{bounds}", value)
     return int(value)
 
 
@@ -92,13 +88,13 @@ def check_float(
     bounds = _bounds_text(min_value, max_value)
     expected = f"a float{bounds}" + (" or None" if allow_none else "")
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise _fail(name, func, expected, value)
+        raise argument_error(name, func, expected, value)
     if value != value:  # NaN
-        raise _fail(name, func, expected, value)
+        raise argument_error(name, func, expected, value)
     if (min_value is not None and value < min_value) or (
         max_value is not None and value > max_value
     ):
-        raise _fail(name, func, expected, value)
+        raise argument_error(name, func, expected, value)
     return float(value)
 
 
@@ -107,7 +103,7 @@ def check_option(value: Any, name: str, func: str, options: Iterable[Any]) -> An
     options = list(options)
     if value not in options:
         listed = ", ".join(repr(o) for o in options)
-        raise _fail(name, func, f"one of {listed}", value)
+        raise argument_error(name, func, f"one of {listed}", value)
     return value
 
 
