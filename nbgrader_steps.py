@@ -219,6 +219,9 @@ class _NameScan(ast.NodeVisitor):
         self.events: list[tuple[int, int, int, str]] = []  # line, col, 0 load/1 store
         self.binds: set[str] = set()
         self.local: list[set[str]] = []  # names local to each enclosing scope
+        # Where a binding takes effect: after the value it binds is computed
+        # (``x = f(x)`` reads the old ``x``), not where its name is written.
+        self.bound_at: tuple[int, int] | None = None
 
     def _load(self, node: ast.AST, name: str, offset: int = 0) -> None:
         if not any(name in scope for scope in self.local):
@@ -226,17 +229,19 @@ class _NameScan(ast.NodeVisitor):
 
     def _store(self, node: ast.AST, name: str) -> None:
         if not self.local:  # a module-level binding
-            self.events.append((node.lineno, node.col_offset, 1, name))
+            line, column = self.bound_at or (node.lineno, node.col_offset)
+            self.events.append((line, column, 1, name))
             self.binds.add(name)
 
     def _scope(self, node: ast.AST, names: set[str], body: list[ast.AST]) -> None:
+        nodes = [n for part in body for n in ast.walk(part)]
         stored = {
             n.id
-            for part in body
-            for n in ast.walk(part)
+            for n in nodes
             if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
         }
-        self.local.append(names | stored)
+        declared = {g for n in nodes if isinstance(n, ast.Global) for g in n.names}
+        self.local.append((names | stored) - declared)
         for part in body:
             self.visit(part)
         self.local.pop()
@@ -247,10 +252,45 @@ class _NameScan(ast.NodeVisitor):
         else:
             self._store(node, node.id)
 
+    def _bind_after(self, value: ast.AST | None, targets: list, after: ast.AST) -> None:
+        """Visit ``value``, then ``targets`` as bound at the end of ``after``."""
+        if value is not None:
+            self.visit(value)
+        saved, self.bound_at = self.bound_at, (after.end_lineno, after.end_col_offset)
+        for target in targets:
+            self.visit(target)
+        self.bound_at = saved
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self._bind_after(node.value, node.targets, node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.visit(node.annotation)
+        self._bind_after(node.value, [node.target], node)
+
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         if isinstance(node.target, ast.Name):  # reads the old value first
             self._load(node, node.target.id, offset=-1)
-        self.generic_visit(node)
+        self._bind_after(node.value, [node.target], node)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self._bind_after(node.value, [node.target], node)
+
+    def visit_For(self, node: ast.For) -> None:
+        self._bind_after(node.iter, [node.target], node.iter)
+        for part in [*node.body, *node.orelse]:
+            self.visit(part)
+
+    visit_AsyncFor = visit_For
+
+    def visit_With(self, node: ast.With) -> None:
+        for item in node.items:
+            targets = [item.optional_vars] if item.optional_vars else []
+            self._bind_after(item.context_expr, targets, item.context_expr)
+        for part in node.body:
+            self.visit(part)
+
+    visit_AsyncWith = visit_With
 
     def _function(self, node) -> None:
         for default in [*node.args.defaults, *node.args.kw_defaults]:
