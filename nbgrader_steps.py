@@ -14,6 +14,9 @@ These steps close the cheap holes, and make every failure visible:
   Validate and autograde take seconds instead of re-training every case
   study, and hold one small kernel instead of a notebook's worth of models.
   A learner's own cells, and case-study cells they edited, always run.
+- :class:`CourseExecute` also shortens the bare ``NotImplementedError`` of an
+  unanswered exercise's tests to one line naming the exercise
+  (:func:`explain_unanswered`), in Validate's report and in the feedback.
 - :class:`CourseExecute` also: a submission whose answer kills the kernel (for
   example ``os._exit(0)``) is still graded: the cells before the crash keep
   their points, every later cell gets an error output saying the kernel died
@@ -403,6 +406,41 @@ def cells_to_skip(cells) -> set[int]:
     return skipped
 
 
+def explain_unanswered(cell) -> None:
+    """Shorten a bare ``NotImplementedError`` of a test cell to what it means.
+
+    An exercise's answer cell holds ``raise NotImplementedError()`` until it
+    is answered, and every test of the exercise then fails with a traceback
+    through that line. Validate and the feedback show instead one line that
+    names the exercise and what to do; the error (and so the score) stays.
+
+    >>> from nbformat.v4 import new_code_cell, new_output
+    >>> cell = new_code_cell("check(build())", metadata={
+    ...     "nbgrader": {"grade": True, "grade_id": "ch05-ex3-model"}})
+    >>> cell.outputs = [new_output("error", ename="NotImplementedError",
+    ...                            evalue="", traceback=["...", "..."])]
+    >>> explain_unanswered(cell)
+    >>> cell.outputs[0].traceback[0][:53]
+    'NotImplementedError: exercise 3 is not answered yet: '
+    """
+    if not is_autograded_test(cell):
+        return
+    grade_id = _nbgrader(cell).get("grade_id", "")
+    number = grade_id.split("-ex")[1].split("-")[0] if "-ex" in grade_id else ""
+    exercise = f"exercise {number}" if number.isdigit() else "this exercise"
+    for output in cell.get("outputs", []):
+        if (
+            output.get("output_type") == "error"
+            and output.get("ename") == "NotImplementedError"
+            and not output.get("evalue")
+        ):
+            # one short line: nbgrader validate cuts lines at 90 characters
+            output["traceback"] = [
+                f"NotImplementedError: {exercise} is not answered yet: "
+                "its answer cell still raises."
+            ]
+
+
 class MarkCaseStudyCells(NbGraderPreprocessor):
     """Release step: mark each case-study cell with its source's digest."""
 
@@ -440,7 +478,9 @@ class CourseExecute(Execute):
 
     def _run(self, cell, resources, index):
         try:
-            return super().preprocess_cell(cell, resources, index)
+            cell, resources = super().preprocess_cell(cell, resources, index)
+            explain_unanswered(cell)
+            return cell, resources
         except DeadKernelError:
             self._died_in = index
             self.log.warning(
