@@ -265,6 +265,11 @@ def learner_path(home: Path, env: Path) -> dict[str, tuple[float, float]]:
         if not needed.is_file():
             raise Failed(f"postBuild did not create {needed.relative_to(home)}")
 
+    # The server's and the notebook runner's logs go to files: a pipe nobody
+    # reads while they run would block them once it filled (JupyterLab logs
+    # every request).
+    lab_log = home.parent / "jupyterlab.log"
+    run_log = home.parent / "notebook-run.log"
     sampler = MemorySampler()
     sampler.start()
     port = _free_port()
@@ -282,8 +287,7 @@ def learner_path(home: Path, env: Path) -> dict[str, tuple[float, float]]:
         cwd=home,
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=lab_log.open("w"),
     )
     sampler.roots[lab.pid] = True
     base = f"http://127.0.0.1:{port}"
@@ -296,7 +300,7 @@ def learner_path(home: Path, env: Path) -> dict[str, tuple[float, float]]:
             except OSError:
                 if lab.poll() is not None:
                     raise Failed(
-                        f"JupyterLab exited:\n{lab.stderr.read()[-3000:]}"
+                        f"JupyterLab exited:\n{lab_log.read_text()[-3000:]}"
                     ) from None
                 time.sleep(0.5)
         else:
@@ -337,13 +341,14 @@ def learner_path(home: Path, env: Path) -> dict[str, tuple[float, float]]:
             env=environment,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=run_log.open("w"),
             text=True,
         )
         sampler.roots[driver.pid] = False
         line = driver.stdout.readline()
         if not line:
-            raise Failed(f"the notebook run failed:\n{driver.stderr.read()[-3000:]}")
+            driver.wait(timeout=60)
+            raise Failed(f"the notebook run failed:\n{run_log.read_text()[-3000:]}")
         report = json.loads(line)
         if report["errors"]:
             raise Failed(f"cells raised in the Binder environment: {report['errors']}")
