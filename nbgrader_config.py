@@ -40,6 +40,10 @@ c.Execute.interrupt_on_timeout = True
 # kernel can take longer: wait 30 s, then grade the cell with what it printed.
 c.Execute.iopub_timeout = 30
 c.Execute.raise_on_iopub_timeout = False
+# Once the last cell has run, stop the kernel at once: a kernel that imported
+# TensorFlow takes 2-3 s to exit by itself, which jupyter_client waits out
+# before it terminates it, for every notebook graded or validated.
+c.Execute.shutdown_kernel = "immediate"
 
 
 # The chapter notebooks keep, in metadata["bdl"], a wrong answer that the grading
