@@ -62,13 +62,13 @@ $(STAMP): pyproject.toml constraints.txt
 	@# downloads and unpacks in parallel: 56 s against 147 s on the 2-core test
 	@# machine); --compile-bytecode writes the .pyc files pip would, so that no
 	@# kernel recompiles TensorFlow's sources at import. Where uv cannot be
-	@# installed, pip does the job.
-	@if $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt uv; then \
-	  echo "uv pip install -c constraints.txt -e \".[test]\""; \
-	  $(BIN)/python -m uv pip install --python $(BIN)/python --compile-bytecode \
-	    -c constraints.txt -e ".[test]"; \
+	@# installed or fails, pip does the job.
+	@echo "uv pip install -c constraints.txt -e \".[test]\""
+	@if $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt uv \
+	  && $(BIN)/python -m uv pip install --python $(BIN)/python --compile-bytecode \
+	    -c constraints.txt -e ".[test]"; then :; \
 	else \
-	  echo "uv is not available: installing with pip"; \
+	  echo "uv could not install the course: installing with pip"; \
 	  $(BIN)/python -m pip install --disable-pip-version-check -c constraints.txt -e ".[test]"; \
 	fi
 	@touch $@
