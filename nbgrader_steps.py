@@ -16,7 +16,9 @@ These steps close the cheap holes, and make every failure visible:
   A learner's own cells, and case-study cells they edited, always run.
 - :class:`CourseExecute` also shortens the bare ``NotImplementedError`` of an
   unanswered exercise's tests to one line naming the exercise
-  (:func:`explain_unanswered`), in Validate's report and in the feedback.
+  (:func:`explain_unanswered`), and a failed ``assert`` of a test cell to its
+  message (:func:`shorten_failed_assert`), in Validate's report and in the
+  feedback.
 - :class:`CourseExecute` also: a submission whose answer kills the kernel (for
   example ``os._exit(0)``) is still graded: the cells before the crash keep
   their points, every later cell gets an error output saying the kernel died
@@ -47,6 +49,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
@@ -441,6 +444,54 @@ def explain_unanswered(cell) -> None:
             ]
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_FRAME = re.compile(r"(Cell In\[(\d+)\]|File |Input In \[)")
+
+
+def shorten_failed_assert(cell) -> None:
+    r"""Show a test cell's failed ``assert`` as its message alone.
+
+    Validate's report (and the feedback) shows a failed test cell's source,
+    then its error. When the ``assert`` that failed is the test cell's own
+    (every frame of the traceback is in this cell, in a helper it defines
+    too), the traceback repeats lines the report already shows (and, in the
+    feedback, the hidden tests around them): the message says what to fix.
+    An assertion raised in any other code (the learner's, a library's) keeps
+    its traceback; the error (and so the score) stays.
+
+    >>> from nbformat.v4 import new_code_cell, new_output
+    >>> cell = new_code_cell("assert answer == 3, 'answer should be 3'",
+    ...     metadata={"nbgrader": {"grade": True, "grade_id": "ch01-ex1-value"}})
+    >>> cell.execution_count = 7
+    >>> cell.outputs = [new_output("error", ename="AssertionError",
+    ...     evalue="answer should be 3", traceback=["-----",
+    ...     "AssertionError     Traceback (most recent call last)",
+    ...     "Cell In[7], line 1\n----> 1 assert answer == 3, 'answer should be 3'",
+    ...     "AssertionError: answer should be 3"])]
+    >>> shorten_failed_assert(cell)
+    >>> cell.outputs[0].traceback
+    ['AssertionError: answer should be 3']
+    """
+    if not is_autograded_test(cell):
+        return
+    for output in cell.get("outputs", []):
+        if (
+            output.get("output_type") != "error"
+            or output.get("ename") != "AssertionError"
+            or not output.get("evalue")
+        ):
+            continue
+        entries = [_ANSI.sub("", entry) for entry in output.get("traceback", [])]
+        frames = [_FRAME.match(entry) for entry in entries]
+        frames = [frame for frame in frames if frame]
+        own = {cell.get("execution_count")}
+        if frames and all(
+            frame.group(2) is not None and int(frame.group(2)) in own
+            for frame in frames
+        ):
+            output["traceback"] = [f"AssertionError: {output['evalue']}"]
+
+
 class MarkCaseStudyCells(NbGraderPreprocessor):
     """Release step: mark each case-study cell with its source's digest."""
 
@@ -480,6 +531,7 @@ class CourseExecute(Execute):
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
             explain_unanswered(cell)
+            shorten_failed_assert(cell)
             return cell, resources
         except DeadKernelError:
             self._died_in = index

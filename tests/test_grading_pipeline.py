@@ -57,7 +57,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nbgrader_steps import CASE_STUDY_KEY, SKIPPED_NOTE, is_case_study, source_digest
+from nbgrader_steps import (
+    CASE_STUDY_KEY,
+    SKIPPED_NOTE,
+    cell_names,
+    is_case_study,
+    source_digest,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
@@ -74,10 +80,10 @@ HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 # Wall-clock guards. Per-cell timeouts of the broken submission (e.): short, for
 # that run only; the configured one (nbgrader_config.py) applies to the others.
-BROKEN_RUN_CELL_TIMEOUT = 45  # also bounds the setup cell, slow on a busy machine
+BROKEN_RUN_CELL_TIMEOUT = 30  # also bounds the setup cell (~10 s on a busy machine)
 NBGRADER_RUN_TIMEOUT = 900
 TEST_TIMEOUT = 1200
-# Loops until interrupted; asleep, so that it does not take a core for 45 s.
+# Loops until interrupted; asleep, so that it does not take a core until the timeout.
 LOOP_SOURCE = "import time\n\nwhile True:\n    time.sleep(0.1)\n"
 RAISE_SOURCE = 'raise RuntimeError("broken")\n'
 EXIT_SOURCE = "import os\n\nos._exit(0)  # kills the kernel\n"
@@ -481,30 +487,6 @@ def test_answer_names_are_not_bound_outside_their_exercise(chapter_dir: Path):
     )
 
 
-def _names_used_and_bound(source: str) -> tuple[set[str], set[str]]:
-    """Names a cell reads, and names it binds anywhere (args, loops, defs ...)."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    try:
-        tree = ast.parse(TransformerManager().transform_cell(source))
-    except SyntaxError:
-        return set(), set()
-    used: set[str] = set()
-    bound: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            bound.add(node.name)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
-    return used, bound
-
-
 IPYTHON_NAMES = {"get_ipython", "display", "In", "Out", "exit", "quit"}
 
 
@@ -520,7 +502,7 @@ def test_exercises_need_only_the_setup_cell_and_their_own_cells(chapter_dir: Pat
     setup_names: set[str] = set()
     for cell in nb.cells:
         if _is_setup(cell):
-            setup_names |= _names_used_and_bound(_source(cell))[1]
+            setup_names |= cell_names(_source(cell))[1]
     known = setup_names | set(dir(builtins)) | IPYTHON_NAMES
     exercises: dict[str, list] = {}
     for cell in nb.cells:
@@ -528,7 +510,7 @@ def test_exercises_need_only_the_setup_cell_and_their_own_cells(chapter_dir: Pat
             exercises.setdefault(_exercise_of(_grade_id(cell)), []).append(cell)
     problems = []
     for cells in exercises.values():
-        names = [_names_used_and_bound(_source(cell)) for cell in cells]
+        names = [cell_names(_source(cell)) for cell in cells]
         bound = set().union(*(b for _, b in names))
         for cell, (used, _) in zip(cells, names, strict=True):
             foreign = used - bound - known

@@ -1,4 +1,5 @@
-"""Which cells grading runs: nbgrader_steps.cells_to_skip and its name analysis.
+"""Which cells grading runs (nbgrader_steps.cells_to_skip and its name
+analysis), and how it reports a failed test (shorten_failed_assert).
 
 Validate and autograde leave out a case-study cell only when it is unchanged
 from the release and no cell that runs takes a value from it; these tests pin
@@ -9,13 +10,14 @@ test_grading_pipeline.py check it end to end).
 from __future__ import annotations
 
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from nbgrader_steps import (
     CASE_STUDY_KEY,
     MarkCaseStudyCells,
     cell_names,
     cells_to_skip,
+    shorten_failed_assert,
     source_digest,
 )
 
@@ -140,3 +142,69 @@ def test_the_release_marks_case_study_cells_only():
     marked = [i for i, c in enumerate(nb.cells) if CASE_STUDY_KEY in c.metadata]
     assert marked == [1]
     assert nb.cells[1].metadata[CASE_STUDY_KEY] == source_digest("history = 1")
+
+
+# IPython's traceback of an assert that failed in a helper the test cell
+# defines (cell In[6]): the header, one entry per frame, the error line.
+def _ansi_frame(cell: int, line: int, where: str = "") -> str:
+    return (
+        f"\x1b[36mCell\x1b[39m\x1b[36m \x1b[39m\x1b[32mIn[{cell}]\x1b[39m"
+        f"\x1b[32m, line {line}\x1b[39m{where}\n\x1b[32m---> \x1b[39m..."
+    )
+
+
+def _failed(frames: list[str], ename: str = "AssertionError", evalue: str = "no"):
+    test = _graded("def check(v):\n    assert v, 'no'\ncheck(0)", "ch99-ex1-check")
+    test.execution_count = 6
+    test.outputs = [
+        new_output(
+            "error",
+            ename=ename,
+            evalue=evalue,
+            traceback=[
+                "\x1b[31m-----------\x1b[39m",
+                f"\x1b[31m{ename}\x1b[39m   Traceback (most recent call last)",
+                *frames,
+                f"\x1b[31m{ename}\x1b[39m: {evalue}",
+            ],
+        )
+    ]
+    return test
+
+
+LIBRARY_FRAME = "File /x/lib.py:9, in f\n  assert y"
+
+
+def test_a_failed_assert_of_the_test_cell_shows_its_message_alone():
+    cell = _failed([_ansi_frame(6, 3), _ansi_frame(6, 2, ", in check")])
+    shorten_failed_assert(cell)
+    assert cell.outputs[0].traceback == ["AssertionError: no"]
+    assert cell.outputs[0].ename == "AssertionError"  # still an error: no points
+
+
+@pytest.mark.parametrize(
+    "frames, ename, evalue",
+    [
+        # the assert failed in the learner's own function (another cell)
+        ([_ansi_frame(6, 3), _ansi_frame(4, 2, ", in answer")], "AssertionError", "no"),
+        # in a library
+        ([_ansi_frame(6, 3), LIBRARY_FRAME], "AssertionError", "no"),
+        # not an assertion, or one without a message
+        ([_ansi_frame(6, 3)], "TypeError", "bad operand"),
+        ([_ansi_frame(6, 3)], "AssertionError", ""),
+    ],
+    ids=["learner-code", "library", "other-error", "no-message"],
+)
+def test_other_failures_keep_their_traceback(frames, ename, evalue):
+    cell = _failed(frames, ename, evalue)
+    before = list(cell.outputs[0].traceback)
+    shorten_failed_assert(cell)
+    assert cell.outputs[0].traceback == before
+
+
+def test_a_cell_that_is_not_a_test_keeps_its_traceback():
+    cell = _failed([_ansi_frame(6, 3)])
+    cell.metadata = {}
+    before = list(cell.outputs[0].traceback)
+    shorten_failed_assert(cell)
+    assert cell.outputs[0].traceback == before

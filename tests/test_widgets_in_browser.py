@@ -1,11 +1,14 @@
-"""bdl.widgets in a real JupyterLab, driven by a headless Chromium (Playwright).
+"""A learner's JupyterLab, driven by a headless Chromium (Playwright).
 
-The test writes a small notebook: notebook 00's setup cell, then a widget made
-by the real ``bdl.widgets.interact`` over a function that draws a small
-learning-curve figure. It executes it with ``scripts/execute_notebooks.py`` (as
-``make notebooks`` stores the chapters: outputs, no widget state), starts
-JupyterLab on a free localhost port (with a token) over it, and checks, in the
-browser:
+Two tests, each with its own JupyterLab on a free localhost port (with a
+token). They save screenshots of what they saw in ``test-artifacts/browser/``
+(``BDL_TEST_ARTIFACTS`` moves the folder).
+
+**The widgets.** The first test writes a small notebook: notebook 00's setup
+cell, then a widget made by the real ``bdl.widgets.interact`` over a function
+that draws a small learning-curve figure. It executes it with
+``scripts/execute_notebooks.py`` (as ``make notebooks`` stores the chapters:
+outputs, no widget state), opens it in JupyterLab and checks, in the browser:
 
 1. before the notebook runs, the widget's output shows its stored static PNG
    (not "Error displaying widget"): JupyterLab renders an untrusted output with
@@ -17,6 +20,14 @@ browser:
 A chapter's widget works the same way; running all of notebook 00 in the
 browser instead would cost over a minute of both cores.
 
+**The learner's path.** The second test sets up a course as ``make lab`` does
+(``scripts/student_workspace.py``: the student version of chapter 00 and the
+learner's copy in ``work/``; the learner's JupyterLab configuration), opens
+the copy, checks that no instructor tool or nbgrader error shows, presses the
+notebook's Validate button and reads the report: every exercise of the
+untouched chapter says in one line that it is not answered yet, and there is
+no traceback.
+
 Needs Playwright for Python (in the ``test`` extra) and Debian's chromium
 (``apt-get install -y chromium``; Playwright's own browser download is not
 used, nothing here downloads a browser). Without them the test is skipped with
@@ -27,6 +38,7 @@ minute, so it is marked slow (conftest.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -54,6 +66,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TOKEN = "bdl-widgets-test"
+# Screenshots of what the tests saw, kept after the run (CI can upload them).
+ARTIFACTS_DIR = Path(
+    os.environ.get("BDL_TEST_ARTIFACTS") or REPO_ROOT / "test-artifacts"
+) / "browser"
+# The chapter a learner opens first, and what `make lab` configures.
+LEARNER_CHAPTER = "00-introduction"
+LEARNER_CONFIG = REPO_ROOT / "jupyter-config" / "learner"
 # JupyterLab settings for the test: every cell in the page (no windowing), so
 # that the widget cell can be found without scrolling.
 LAB_SETTINGS = {
@@ -171,25 +190,28 @@ def _stored_png(path: Path) -> str:
     return "".join(bundles[0]["image/png"].split())
 
 
-@pytest.fixture
-def jupyterlab(browser_tools, tmp_path):
-    """JupyterLab over the executed small notebook; yields (base URL, its path)."""
-    notebook = tmp_path / NOTEBOOK_NAME
-    _write_notebook(notebook)
+@contextlib.contextmanager
+def _running_jupyterlab(
+    *, root_dir: Path, cwd: Path, config_dir: Path, log_path: Path, while_starting=None
+):
+    """A JupyterLab server on a free localhost port; yields its base URL.
+
+    ``config_dir`` becomes JUPYTER_CONFIG_DIR (no user settings, kernels or
+    trusted-notebook database: stored outputs are untrusted, as in a fresh
+    clone); ``while_starting()`` runs while the server starts.
+    """
     port = _free_port()
     env = dict(os.environ)
     env.pop("MPLBACKEND", None)  # the kernel's figures go inline, as for a learner
-    # No user settings, kernels or trusted-notebook database: the stored output
-    # is untrusted, as in a fresh clone.
-    env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "config")
-    env["JUPYTER_DATA_DIR"] = str(tmp_path / "data")
+    env["JUPYTER_CONFIG_DIR"] = str(config_dir)
+    env["JUPYTER_DATA_DIR"] = str(log_path.parent / "jupyter-data")
+    # As under make: the environment's tools (nbgrader's alembic) come first.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
     for name, text in LAB_SETTINGS.items():
-        path = tmp_path / "config" / "lab" / "user-settings" / name
+        path = config_dir / "lab" / "user-settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    log_path = tmp_path / "jupyterlab.log"
     with open(log_path, "w") as log:
-        # The server starts while the notebook executes (both take seconds).
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -199,20 +221,21 @@ def jupyterlab(browser_tools, tmp_path):
                 "--ip=127.0.0.1",
                 f"--port={port}",
                 f"--IdentityProvider.token={TOKEN}",
-                f"--ServerApp.root_dir={tmp_path}",
+                f"--ServerApp.root_dir={root_dir}",
                 "--LabApp.expose_app_in_browser=True",
                 "--LabApp.news_url=",
                 "--ServerApp.disable_check_xsrf=True",
                 *(["--allow-root"] if os.geteuid() == 0 else []),  # CI runs as root
             ],
-            cwd=tmp_path,
+            cwd=cwd,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            _execute(notebook)
+            if while_starting is not None:
+                while_starting()
             deadline = time.monotonic() + 60
             while True:
                 try:
@@ -228,7 +251,7 @@ def jupyterlab(browser_tools, tmp_path):
                         "JupyterLab did not start:\n" + log_path.read_text()[-3000:]
                     )
                 time.sleep(0.25)
-            yield url, notebook
+            yield url
         finally:
             server.terminate()  # it shuts its kernels down before it exits
             try:
@@ -238,11 +261,80 @@ def jupyterlab(browser_tools, tmp_path):
                 server.wait()
 
 
+@pytest.fixture
+def jupyterlab(browser_tools, tmp_path):
+    """JupyterLab over the executed small notebook; yields (base URL, its path)."""
+    notebook = tmp_path / NOTEBOOK_NAME
+    _write_notebook(notebook)
+    # The server starts while the notebook executes (both take seconds).
+    with _running_jupyterlab(
+        root_dir=tmp_path,
+        cwd=tmp_path,
+        config_dir=tmp_path / "config",
+        log_path=tmp_path / "jupyterlab.log",
+        while_starting=lambda: _execute(notebook),
+    ) as url:
+        yield url, notebook
+
+
 def test_widget_renders_and_its_slider_redraws_the_figure(jupyterlab):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, notebook = jupyterlab
     stored_png = _stored_png(notebook)
+    with _page_at(f"{url}/lab/tree/{notebook.name}?token={TOKEN}") as page:
+        cell = page.locator(".jp-CodeCell").filter(has_text="bdl.widgets.interact(")
+        expect(cell).to_have_count(1, timeout=120_000)
+
+        # 1. Not yet run: the stored output shows the static PNG.
+        static = cell.locator(".jp-OutputArea-output img")
+        expect(static).to_have_count(1)
+        expect(cell).not_to_contain_text("Error displaying widget")
+        src = static.get_attribute("src") or ""
+        assert src.startswith("data:image/png;base64,"), src[:80]
+        assert "".join(src.split(",", 1)[1].split()) == stored_png
+        _screenshot(page, "widget-stored-png")
+
+        # 2. Run all cells, once the kernel is ready; the widget renders in
+        # place of the PNG.
+        page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+        page.evaluate(
+            "window.jupyterapp.commands.execute('notebook:run-all-cells')"
+        )
+        slider = cell.locator(".widget-slider .noUi-handle, .noUi-handle")
+        expect(slider).to_have_count(1, timeout=180_000)
+        image = cell.locator(".widget-image, img.jupyter-widget-image")
+        expect(image).to_have_count(1)
+        # The live output shows the widget only: one image, the widget's.
+        expect(cell.locator(".jp-OutputArea-output img")).to_have_count(1)
+        expect(cell).not_to_contain_text("Error displaying widget")
+        page.wait_for_function(
+            "el => el.complete && el.naturalWidth > 0", arg=image.element_handle()
+        )
+        before = image.get_attribute("src")
+        # At its own size: not stretched to the output area's width.
+        natural, shown = image.evaluate("el => [el.naturalWidth, el.clientWidth]")
+        assert shown == natural, (shown, natural)
+
+        # 3. Move the slider one step; the figure changes.
+        readout = cell.locator(".widget-readout").first
+        expect(readout).to_have_text("100")
+        slider.focus()
+        page.keyboard.press("ArrowLeft")
+        expect(readout).to_have_text("50")
+        page.wait_for_function(
+            "([el, before]) => el.getAttribute('src') !== before",
+            arg=[image.element_handle(), before],
+            timeout=60_000,
+        )
+        _screenshot(page, "widget-after-slider-move")
+
+
+@contextlib.contextmanager
+def _page_at(url: str):
+    """A page of a headless Chromium, opened at ``url``."""
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
@@ -250,49 +342,81 @@ def test_widget_renders_and_its_slider_redraws_the_figure(jupyterlab):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(60_000)
-            page.goto(f"{url}/lab/tree/{notebook.name}?token={TOKEN}")
-            cell = page.locator(".jp-CodeCell").filter(has_text="bdl.widgets.interact(")
-            expect(cell).to_have_count(1, timeout=120_000)
-
-            # 1. Not yet run: the stored output shows the static PNG.
-            static = cell.locator(".jp-OutputArea-output img")
-            expect(static).to_have_count(1)
-            expect(cell).not_to_contain_text("Error displaying widget")
-            src = static.get_attribute("src") or ""
-            assert src.startswith("data:image/png;base64,"), src[:80]
-            assert "".join(src.split(",", 1)[1].split()) == stored_png
-
-            # 2. Run all cells, once the kernel is ready; the widget renders in
-            # place of the PNG.
-            page.wait_for_function(KERNEL_IDLE, timeout=120_000)
-            page.evaluate(
-                "window.jupyterapp.commands.execute('notebook:run-all-cells')"
-            )
-            slider = cell.locator(".widget-slider .noUi-handle, .noUi-handle")
-            expect(slider).to_have_count(1, timeout=180_000)
-            image = cell.locator(".widget-image, img.jupyter-widget-image")
-            expect(image).to_have_count(1)
-            # The live output shows the widget only: one image, the widget's.
-            expect(cell.locator(".jp-OutputArea-output img")).to_have_count(1)
-            expect(cell).not_to_contain_text("Error displaying widget")
-            page.wait_for_function(
-                "el => el.complete && el.naturalWidth > 0", arg=image.element_handle()
-            )
-            before = image.get_attribute("src")
-            # At its own size: not stretched to the output area's width.
-            natural, shown = image.evaluate("el => [el.naturalWidth, el.clientWidth]")
-            assert shown == natural, (shown, natural)
-
-            # 3. Move the slider one step; the figure changes.
-            readout = cell.locator(".widget-readout").first
-            expect(readout).to_have_text("100")
-            slider.focus()
-            page.keyboard.press("ArrowLeft")
-            expect(readout).to_have_text("50")
-            page.wait_for_function(
-                "([el, before]) => el.getAttribute('src') !== before",
-                arg=[image.element_handle(), before],
-                timeout=60_000,
-            )
+            page.goto(url)
+            yield page
         finally:
             browser.close()
+
+
+def _screenshot(page, name: str) -> None:
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS_DIR / f"{name}.png"))
+
+
+@pytest.fixture
+def learner_lab(browser_tools, tmp_path):
+    """JupyterLab as ``make lab`` opens it, over a learner's untouched copy of
+    chapter 00; yields the base URL.
+
+    A course folder with the chapter, the start page and the nbgrader set-up;
+    ``scripts/student_workspace.py`` makes the student version and the
+    learner's copy in ``work/``; the server runs in the course folder (where
+    Validate finds ``nbgrader_config.py``) with the learner's configuration.
+    """
+    course = tmp_path / "course"
+    (course / "notebooks").mkdir(parents=True)
+    (course / "work").mkdir()  # the server's root; filled while it starts
+    for name in ("nbgrader_config.py", "nbgrader_steps.py"):
+        shutil.copy(REPO_ROOT / name, course / name)
+    shutil.copy(REPO_ROOT / "notebooks" / "START-HERE.ipynb", course / "notebooks")
+    shutil.copytree(
+        REPO_ROOT / "notebooks" / LEARNER_CHAPTER,
+        course / "notebooks" / LEARNER_CHAPTER,
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+    )
+    config_dir = tmp_path / "config"
+    shutil.copytree(
+        LEARNER_CONFIG, config_dir, ignore=shutil.ignore_patterns("lab", "migrated")
+    )
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    try:
+        from student_workspace import prepare
+    finally:
+        sys.path.remove(str(REPO_ROOT / "scripts"))
+    with _running_jupyterlab(
+        root_dir=course / "work",
+        cwd=course,
+        config_dir=config_dir,
+        log_path=tmp_path / "jupyterlab.log",
+        while_starting=lambda: prepare(course),
+    ) as url:
+        yield url
+
+
+def test_learner_validates_an_untouched_chapter_and_reads_a_short_report(learner_lab):
+    """The learner's path: open the copy of chapter 00 that ``make lab`` gives,
+    press Validate, read the report. It must say, exercise by exercise, that
+    nothing is answered yet, without a traceback, and show no instructor tool
+    or error in the learner's JupyterLab."""
+    from playwright.sync_api import expect
+
+    url = learner_lab
+    notebook = f"{LEARNER_CHAPTER}/{LEARNER_CHAPTER}.ipynb"
+    with _page_at(f"{url}/lab/tree/{notebook}?token={TOKEN}") as page:
+        validate = page.locator(".validate-button").first
+        expect(validate).to_be_visible(timeout=120_000)
+        page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+        _screenshot(page, "learner-chapter-00")
+        body = page.locator("body")
+        for noise in ("Create Assignment", "Error fetching courses", "Formgrader"):
+            expect(body).not_to_contain_text(noise)
+
+        validate.click()
+        dialog = page.locator(".jp-Dialog")
+        expect(dialog).to_contain_text("Validation Results", timeout=180_000)
+        _screenshot(page, "learner-validate-report")
+        report = dialog.inner_text()
+        (ARTIFACTS_DIR / "learner-validate-report.txt").write_text(report)
+        assert "is not answered yet" in report, report[:3000]
+        assert "Traceback" not in report, report[:3000]
+        assert "There was an error running the validate command" not in report
