@@ -73,6 +73,14 @@ ARTIFACTS_DIR = Path(
 # The chapter a learner opens first, and what `make lab` configures.
 LEARNER_CHAPTER = "00-introduction"
 LEARNER_CONFIG = REPO_ROOT / "jupyter-config" / "learner"
+LEARNER_PLUGINS_OFF = [
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:course-list",
+    "@jupyter/nbgrader:assignment-list",
+    "@jupyterlab/apputils-extension:announcements",
+]
+LEARNER_PLUGIN_ON = "@jupyter/nbgrader:validate-assignment"
 # JupyterLab settings for the test: every cell in the page (no windowing), so
 # that the widget cell can be found without scrolling.
 LAB_SETTINGS = {
@@ -407,9 +415,16 @@ def test_learner_validates_an_untouched_chapter_and_reads_a_short_report(learner
         expect(validate).to_be_visible(timeout=120_000)
         page.wait_for_function(KERNEL_IDLE, timeout=120_000)
         _screenshot(page, "learner-chapter-00")
-        body = page.locator("body")
-        for noise in ("Create Assignment", "Error fetching courses", "Formgrader"):
-            expect(body).not_to_contain_text(noise)
+        # The learner's JupyterLab: nbgrader's Validate, none of its
+        # instructor or exchange tools, no news pop-up (jupyter-config/learner).
+        plugins = page.evaluate(
+            "ids => ids.map(id => window.jupyterapp.hasPlugin(id))",
+            [*LEARNER_PLUGINS_OFF, LEARNER_PLUGIN_ON],
+        )
+        assert plugins == [False] * len(LEARNER_PLUGINS_OFF) + [True], dict(
+            zip([*LEARNER_PLUGINS_OFF, LEARNER_PLUGIN_ON], plugins, strict=True)
+        )
+        expect(page.locator("body")).not_to_contain_text("Error fetching courses")
 
         validate.click()
         dialog = page.locator(".jp-Dialog")
