@@ -482,13 +482,9 @@ def shorten_failed_assert(cell) -> None:
         ):
             continue
         entries = [_ANSI.sub("", entry) for entry in output.get("traceback", [])]
-        frames = [_FRAME.match(entry) for entry in entries]
-        frames = [frame for frame in frames if frame]
-        own = {cell.get("execution_count")}
-        if frames and all(
-            frame.group(2) is not None and int(frame.group(2)) in own
-            for frame in frames
-        ):
+        frames = [frame for frame in map(_FRAME.match, entries) if frame]
+        own = str(cell.get("execution_count"))
+        if frames and all(frame.group(2) == own for frame in frames):
             output["traceback"] = [f"AssertionError: {output['evalue']}"]
 
 
