@@ -21,24 +21,35 @@ Runs in one process, on the book's settings:
 8. the ``jit_compile="auto"`` rule: XLA against no XLA at a few sizes;
 9. a grid over a setting (five dropout rates, five noise levels): the
    first value's call, which traces and compiles, against the next ones,
-   which reuse its loop.
+   which reuse its loop;
+10. notebook 01's width sweep (7 architectures x 10 seeds x 100 epochs on
+    Blobs-20): each width's call from an empty program cache against the
+    same call again, its programs reused; the difference is tracing and
+    compiling.
 
-Every figure includes tracing and compilation. The last line is the speedup on
-the single circles model. Run it with ``make benchmark`` (not part of CI)::
+Every figure includes tracing and compilation (XLA's persistent cache is
+off), and each variant of rows 4, 6 and 9 starts from an empty program cache;
+rows 4, 6 and 10 also time the same call again, its program reused. The last
+line is the speedup on the single circles model. Run it with ``make
+benchmark`` (not part of CI)::
 
-    python benchmarks/engine.py            # the book's full settings (~5 min)
+    python benchmarks/engine.py            # the book's full settings (~15 min)
     python benchmarks/engine.py --quick    # model.fit timed on 10% of the epochs
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
-import bdl_helpers as bdl
+# Every figure includes compilation: no compiled loops from an earlier run.
+os.environ.setdefault("BDL_XLA_CACHE", "0")
 
-import keras
-import numpy as np
+import bdl_helpers as bdl  # noqa: E402
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
 
 
 def circles_model() -> keras.Model:
@@ -46,12 +57,16 @@ def circles_model() -> keras.Model:
     return circles_with(None)
 
 
-def blobs_model() -> keras.Model:
+def blobs_model(n_inputs: int = 2, units: int = 50, n_classes: int = 3) -> keras.Model:
+    """The blobs model of Part I (2 -> 50 ReLU -> 3 softmax, SGD with
+    momentum); other sizes give chapter 01's Blobs-20 models."""
     model = keras.Sequential(
         [
-            keras.Input((2,)),
-            keras.layers.Dense(50, activation="relu", kernel_initializer="he_uniform"),
-            keras.layers.Dense(3, activation="softmax"),
+            keras.Input((n_inputs,)),
+            keras.layers.Dense(
+                units, activation="relu", kernel_initializer="he_uniform"
+            ),
+            keras.layers.Dense(n_classes, activation="softmax"),
         ]
     )
     model.compile(
@@ -66,6 +81,16 @@ def timed(function, *args, **kwargs):
     start = time.perf_counter()
     result = function(*args, **kwargs)
     return result, time.perf_counter() - start
+
+
+def first_and_again(run):
+    """Seconds of ``run()`` from an empty program cache (traced and
+    compiled) and of the same call again (its programs reused), and the
+    second call's result."""
+    bdl.training.clear_cache()
+    _, first = timed(run)
+    result, again = timed(run)
+    return first, again, result
 
 
 def max_difference(first: dict, second: dict) -> float:
@@ -187,6 +212,7 @@ def main() -> None:
     second_call(blobs)
     auto_rule(circles, blobs)
     setting_grid(circles)
+    width_sweep()
 
     print(f"engine speedup over model.fit: {single_speedup:.0f}x")
 
@@ -206,6 +232,8 @@ def circles_with(layer_factory) -> keras.Model:
 
 
 def random_layers(circles, epochs: int, keras_seconds: float) -> None:
+    """Each variant from an empty program cache (its own trace and compile,
+    as a notebook's first call pays), then once more (the program reused)."""
     print("4. Random layers: 30 repeats of the chapter-16 listing, 4,000 epochs")
     variants = {
         "plain": None,
@@ -214,20 +242,22 @@ def random_layers(circles, epochs: int, keras_seconds: float) -> None:
     }
     plain = None
     for name, factory in variants.items():
-        result, seconds = timed(
-            bdl.repeat,
-            lambda f=factory: circles_with(f),
-            30,
-            *circles.train,
-            epochs=epochs,
-            validation_data=circles.test,
-            verbose=0,
+        first, second, result = first_and_again(
+            lambda f=factory: bdl.repeat(
+                lambda: circles_with(f),
+                30,
+                *circles.train,
+                epochs=epochs,
+                validation_data=circles.test,
+                verbose=0,
+            )
         )
-        plain = plain or seconds
+        plain = plain or (first, second)
         print(
-            f"   {name:<19} {seconds:7.2f} s = {seconds / plain:4.2f}x plain, "
-            f"{30 * keras_seconds / seconds:5.0f}x 30 model.fit runs; test accuracy "
-            f"{result.scores['test_accuracy'].mean():.3f}"
+            f"   {name:<19} first call {first:6.2f} s = {first / plain[0]:4.2f}x "
+            f"plain, again {second:6.2f} s = {second / plain[1]:4.2f}x; "
+            f"{30 * keras_seconds / first:4.0f}x 30 model.fit runs; "
+            f"test accuracy {result.scores['test_accuracy'].mean():.3f}"
         )
 
 
@@ -256,23 +286,28 @@ def bagging(blobs) -> None:
 
 
 def snapshots(blobs) -> None:
+    """Each variant from an empty program cache, then once more."""
     print("6. Snapshots: 1,000 epochs, the last 50 epochs' weights captured")
     for label, callbacks in (
-        ("no capture", []),
-        ("capture 50", [bdl.CaptureWeights(range(950, 1000))]),
+        ("no capture", lambda: []),
+        ("capture 50", lambda: [bdl.CaptureWeights(range(950, 1000))]),
     ):
-        model = blobs_model()
-        _, seconds = timed(
-            bdl.fit,
-            model,
-            *blobs.train,
-            epochs=1000,
-            callbacks=callbacks,
-            seed=1,
-            verbose=0,
+        first, again, model = first_and_again(
+            lambda c=callbacks: _fitted(
+                blobs_model(), blobs, epochs=1000, callbacks=c(), seed=1
+            )
         )
-        size = sum(w.nbytes for w in model.get_weights()) * (50 if callbacks else 0)
-        print(f"   {label:<11} {seconds:6.2f} s (buffer {size / 1024:.0f} KiB)")
+        size = sum(w.nbytes for w in model.get_weights()) * (50 if callbacks() else 0)
+        print(
+            f"   {label:<11} first call {first:6.2f} s, again {again:6.2f} s "
+            f"(buffer {size / 1024:.0f} KiB)"
+        )
+
+
+def _fitted(model: keras.Model, data, **kwargs) -> keras.Model:
+    """``model`` after ``bdl.fit`` on ``data``'s training rows (quietly)."""
+    bdl.fit(model, *data.train, verbose=0, **kwargs)
+    return model
 
 
 def second_call(blobs) -> None:
@@ -368,6 +403,32 @@ def setting_grid(circles) -> None:
             f"   {label:<13} first value {seconds[0]:6.2f} s (traced), the next "
             f"{len(values) - 1} {later:6.2f} s each: {seconds[0] / later:.1f}x"
         )
+
+
+def width_sweep() -> None:
+    """Notebook 01's first sweep, twice: the second call reuses the programs."""
+    print("10. Notebook 01's width sweep: 7 widths x 10 seeds x 100 epochs")
+    blobs20 = bdl.load_dataset("blobs20", one_hot=True)
+
+    first = again = 0.0
+    for n_nodes in range(1, 8):
+        # Each width twice in a row (seven widths' programs outnumber the cache).
+        seconds = first_and_again(
+            lambda n=n_nodes: bdl.repeat(
+                lambda: blobs_model(100, n, 20),
+                10,
+                *blobs20.train,
+                epochs=100,
+                test_data=blobs20.test,
+                seed=0,
+                verbose=0,
+            )
+        )
+        first, again = first + seconds[0], again + seconds[1]
+    print(
+        f"    the sweep {first:6.2f} s, again {again:6.2f} s: tracing and "
+        f"compiling are {(first - again) / first:.0%} of the first"
+    )
 
 
 if __name__ == "__main__":

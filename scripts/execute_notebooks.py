@@ -30,6 +30,7 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
@@ -162,6 +163,10 @@ def time_notebook(
         text = "".join(o.get("text", "") for o in probe.outputs)
         peak = int(text.split()[-1]) / 1024 if text.strip() else None
     if write and error is None:
+        # A progress bar redraws its line with "\r"; each redraw arrives as an
+        # output of its own. Stored merged, with the last state of each line,
+        # as Jupyter shows them: one line per run on GitHub too.
+        CoalesceStreamsPreprocessor().preprocess(nb, {})
         nbformat.write(nb, path)
     return NotebookTiming(path, seconds, error, peak)
 

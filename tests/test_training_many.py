@@ -55,6 +55,23 @@ def _close(ours, theirs, atol=1e-5):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=atol)
 
 
+def _together_and_apart(rates, callbacks_of, epochs):
+    """Models at ``rates`` trained together by fit_many, then each alone by
+    model.fit, each side with its own ``callbacks_of(side, i)`` (side "ours"
+    or "theirs"). Returns two lists of (model, history, callbacks)."""
+    (x, y), val = _data()
+    settings = dict(epochs=epochs, shuffle=False, validation_data=val, verbose=0)
+    callbacks = [callbacks_of("ours", i) for i in range(len(rates))]
+    models = [_build(1, lr) for lr in rates]
+    histories = fit_many(models, x, y, callbacks=lambda i: callbacks[i], **settings)
+    ours = list(zip(models, histories, callbacks, strict=True))
+    theirs = []
+    for i, lr in enumerate(rates):
+        reference, own = _build(1, lr), callbacks_of("theirs", i)
+        theirs.append((reference, reference.fit(x, y, callbacks=own, **settings), own))
+    return ours, theirs
+
+
 def test_internals_the_engine_needs_are_present():
     missing = missing_internals()
     assert not missing, (
@@ -296,38 +313,20 @@ def test_early_stopping_stops_each_member_where_its_own_fit_stops():
 def test_early_stopping_in_the_loop_matches_model_fit(settings):
     """Every EarlyStopping setting ends as model.fit ends: the epochs run, the
     callback's state and the weights, for each member on its own."""
-    (x, y), val = _data()
-    rates = (0.5, 0.02, 0.1)
-    callbacks = [keras.callbacks.EarlyStopping(**settings) for _ in rates]
-    models = [_build(1, lr) for lr in rates]
-    histories = fit_many(
-        models,
-        x,
-        y,
+    ours, theirs = _together_and_apart(
+        (0.5, 0.02, 0.1),
+        lambda side, i: [keras.callbacks.EarlyStopping(**settings)],
         epochs=40,
-        shuffle=False,
-        validation_data=val,
-        callbacks=lambda i: [callbacks[i]],
-        verbose=0,
     )
-    for i, lr in enumerate(rates):
-        reference = _build(1, lr)
-        own = keras.callbacks.EarlyStopping(**settings)
-        expected = reference.fit(
-            x,
-            y,
-            epochs=40,
-            shuffle=False,
-            validation_data=val,
-            callbacks=[own],
-            verbose=0,
-        )
-        assert histories[i].epoch == expected.epoch
+    for (model, history, (cb,)), (reference, expected, (own,)) in zip(
+        ours, theirs, strict=True
+    ):
+        assert history.epoch == expected.epoch
         for attribute in ("stopped_epoch", "best_epoch", "wait"):
-            assert getattr(callbacks[i], attribute) == getattr(own, attribute)
-        assert callbacks[i].best == pytest.approx(own.best, rel=1e-4)
-        assert models[i].stop_training == reference.stop_training
-        _close(models[i].get_weights(), reference.get_weights(), atol=1e-4)
+            assert getattr(cb, attribute) == getattr(own, attribute)
+        assert cb.best == pytest.approx(own.best, rel=1e-4)
+        assert model.stop_training == reference.stop_training
+        _close(model.get_weights(), reference.get_weights(), atol=1e-4)
 
 
 @pytest.mark.parametrize(
@@ -343,54 +342,83 @@ def test_early_stopping_in_the_loop_matches_model_fit(settings):
 def test_best_only_checkpoint_in_the_loop_matches_model_fit(settings, tmp_path):
     """Each member's best-only ModelCheckpoint (with its EarlyStopping beside
     it) writes the file model.fit writes, and ends with the same ``best``."""
-    (x, y), val = _data()
     suffix = ".weights.h5" if settings.get("save_weights_only") else ".keras"
     rates = (0.5, 0.05)
 
-    def callbacks_of(folder, i):
+    def callbacks_of(side, i):
         return [
             keras.callbacks.EarlyStopping(monitor="val_loss", patience=5),
-            keras.callbacks.ModelCheckpoint(folder / f"m{i}{suffix}", **settings),
+            keras.callbacks.ModelCheckpoint(
+                tmp_path / side / f"m{i}{suffix}", **settings
+            ),
         ]
 
-    ours = {i: callbacks_of(tmp_path / "ours", i) for i in range(len(rates))}
-    models = [_build(1, lr) for lr in rates]
-    histories = fit_many(
-        models,
-        x,
-        y,
-        epochs=30,
-        shuffle=False,
-        validation_data=val,
-        callbacks=lambda i: ours[i],
-        verbose=0,
-    )
+    ours, theirs = _together_and_apart(rates, callbacks_of, epochs=30)
     for i, lr in enumerate(rates):
-        reference = _build(1, lr)
-        theirs = callbacks_of(tmp_path / "theirs", i)
-        expected = reference.fit(
-            x,
-            y,
-            epochs=30,
-            shuffle=False,
-            validation_data=val,
-            callbacks=theirs,
-            verbose=0,
-        )
-        assert histories[i].epoch == expected.epoch
-        assert ours[i][1].best == pytest.approx(theirs[1].best, rel=1e-4)
+        (model, history, cbs), (reference, expected, own) = ours[i], theirs[i]
+        assert history.epoch == expected.epoch
+        assert cbs[1].best == pytest.approx(own[1].best, rel=1e-4)
         saved = {}
         for side in ("ours", "theirs"):
             path = tmp_path / side / f"m{i}{suffix}"
             if settings.get("save_weights_only"):
-                model = _build(9, lr)
-                model.load_weights(path)
+                loaded = _build(9, lr)
+                loaded.load_weights(path)
             else:
-                model = keras.saving.load_model(path)
-            saved[side] = model.get_weights()
+                loaded = keras.saving.load_model(path)
+            saved[side] = loaded.get_weights()
         _close(saved["ours"], saved["theirs"], atol=1e-4)
         # Writing the best epoch's file leaves the model at its final state.
-        _close(models[i].get_weights(), reference.get_weights(), atol=1e-4)
+        _close(model.get_weights(), reference.get_weights(), atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(monitor="val_loss", factor=0.5, patience=2, min_delta=0.01),
+        dict(monitor="val_accuracy", factor=0.2, patience=1, cooldown=3, min_lr=0.01),
+    ],
+    ids=["loss", "accuracy-cooldown-floor"],
+)
+def test_reduce_lr_on_plateau_in_the_loop_matches_model_fit(settings, monkeypatch):
+    """Each member's ReduceLROnPlateau (an EarlyStopping beside it) lowers its
+    own learning rate at the epochs model.fit lowers it, logs it as
+    ``learning_rate``, and ends in the same state; all in one compiled chunk."""
+    chunks = []
+    real = stack.train_program
+
+    def counting(*args, **kwargs):
+        program, key = real(*args, **kwargs)
+        return (lambda *a: chunks.append(int(a[-1])) or program(*a)), key
+
+    monkeypatch.setattr(stack, "train_program", counting)
+
+    def callbacks_of(side, i):
+        plateau = [keras.callbacks.ReduceLROnPlateau(**settings)] if i != 1 else []
+        return [*plateau, keras.callbacks.EarlyStopping(monitor="loss", patience=6)]
+
+    ours, theirs = _together_and_apart((0.5, 0.05, 0.2), callbacks_of, epochs=40)
+    assert chunks == [40], "served in the loop: one chunk, no epoch-by-epoch calls"
+    lowered = 0
+    for i, ((model, history, cbs), (reference, expected, own)) in enumerate(
+        zip(ours, theirs, strict=True)
+    ):
+        assert history.epoch == expected.epoch
+        assert sorted(history.history) == sorted(expected.history)
+        for key, values in expected.history.items():
+            np.testing.assert_allclose(
+                history.history[key], values, rtol=1e-4, atol=1e-5, err_msg=key
+            )
+        if i != 1:
+            lowered += len(set(expected.history["learning_rate"])) > 1
+            for attribute in ("wait", "cooldown_counter"):
+                assert getattr(cbs[0], attribute) == getattr(own[0], attribute)
+            assert cbs[0].best == pytest.approx(own[0].best, rel=1e-4)
+        assert float(model.optimizer.learning_rate) == float(
+            reference.optimizer.learning_rate
+        )
+        _close(model.get_weights(), reference.get_weights(), atol=1e-4)
+    assert lowered, "the test needs a run whose learning rate drops"
 
 
 def test_early_stopping_runs_in_the_loop_and_a_second_one_runs_live(monkeypatch):

@@ -171,10 +171,6 @@ def check_callbacks(callbacks: Sequence[Any] | None, func: str) -> list:
     return callbacks
 
 
-# Served inside the compiled loop (see monitors.py), never replayed.
-IN_LOOP = (keras.callbacks.EarlyStopping, keras.callbacks.ModelCheckpoint)
-
-
 def replay(
     cbl: keras.callbacks.CallbackList,
     start: int,
@@ -201,6 +197,7 @@ def replay(
         elif type(cb) in (
             keras.callbacks.EarlyStopping,
             keras.callbacks.ModelCheckpoint,
+            keras.callbacks.ReduceLROnPlateau,
         ):
             pass  # served in the loop; monitors.InLoopMonitors.finish sets them
         else:  # pragma: no cover - the driver runs other callbacks live

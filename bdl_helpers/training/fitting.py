@@ -147,7 +147,7 @@ def train(
     n_rows = rows.shape[1]
 
     batch = tf.nest.map_structure(lambda t: t[:batch_size], (x, y))
-    _internals.symbolic_build_all(models, batch)
+    _internals.symbolic_build_all(models, batch, key=stack.build_key(models[0], batch))
     reference = stack.signature(models[0])
     for i, model in enumerate(models[1:], start=1):
         if stack.signature(model) != reference:
@@ -176,7 +176,7 @@ def train(
     # EarlyStopping and best-only ModelCheckpoint (one of each per model) are
     # served inside the loop; any other callback that acts on the model runs
     # live, one epoch per compiled call.
-    served = InLoopMonitors.serves(per_model, log_keys)
+    served = InLoopMonitors.serves(per_model, log_keys, models)
     live = any(
         not (is_passive(cb) or id(cb) in served) for cbs in per_model for cb in cbs
     )
@@ -217,6 +217,12 @@ def train(
     program, key = stack.train_program(
         models[0], jit_compile=jit_compile, **program_args
     )
+    # Each model's history keys: ReduceLROnPlateau adds the learning rate.
+    model_keys = [
+        log_keys
+        + (["learning_rate"] if monitors and monitors.reduces_learning_rate(i) else [])
+        for i in range(n_models)
+    ]
     captures = (
         [
             tf.zeros((len(slot_of), *state[p][j].shape), state[p][j].dtype)
@@ -294,20 +300,22 @@ def train(
         was_active = active.copy()
         for i in np.flatnonzero(was_active):
             run = count if monitors is None else monitors.epochs_run(i, epoch, count)
-            last = dict(zip(log_keys, logs[i, run - 1].tolist(), strict=True))
+            keys = model_keys[i]
+            rows_i = logs[i, :run, : len(keys)]
+            last = dict(zip(keys, rows_i[-1].tolist(), strict=True))
             if live:
                 callback_lists[i].on_epoch_end(epoch, last)
                 if models[i].stop_training:
                     active[i] = False
             else:
-                replay(callback_lists[i], epoch, logs[i, :run], log_keys, last)
+                replay(callback_lists[i], epoch, rows_i, keys, last)
             last_logs[i] = last
         if monitors is not None:
             active = now_active.numpy()
         if bar is not None:
             with warnings.catch_warnings():  # a diverged run: all-NaN logs
                 warnings.simplefilter("ignore", RuntimeWarning)
-                mean = np.nanmean(logs[was_active, -1], axis=0)
+                mean = np.nanmean(logs[was_active, -1, : len(log_keys)], axis=0)
             bar.advance(
                 count,
                 dict(zip(log_keys, mean.tolist(), strict=True)),

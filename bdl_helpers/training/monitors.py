@@ -1,24 +1,31 @@
-"""Keras's ``EarlyStopping`` and best-only ``ModelCheckpoint``, inside the loop.
+"""Keras's ``EarlyStopping``, best-only ``ModelCheckpoint`` and
+``ReduceLROnPlateau``, inside the loop.
 
 A callback that acts every epoch would end the compiled chunk every epoch,
 which costs about 30 ms an epoch: minutes for one model over 4,000 epochs.
-These two need only each epoch's logs and a copy of the model at its best
-epoch, so both live in the loop (``stack._monitor``): each model of
+These three need only each epoch's logs, a copy of the model at its best
+epoch and the learning rate (a variable of the optimizer's state), so all
+live in the loop (``stack._monitor``, ``stack._plateau``): each model of
 ``fit_many`` stops at its own epoch, and is frozen from then on while the
-others go on.
+others go on; each lowers its own learning rate.
 
 The callback objects end as ``model.fit`` leaves them: ``EarlyStopping``'s
 ``stopped_epoch``, ``best``, ``best_epoch``, ``wait`` and ``best_weights``
 (its ``on_train_end`` restores them), ``model.stop_training``, and the
-checkpoint's ``best`` and file. One difference: the checkpoint file is
-written once, when training ends, holding the model (weights and optimizer
-state) of the best epoch, where ``model.fit`` rewrites it at every
-improvement; a run interrupted midway leaves no file.
+checkpoint's ``best`` and file, ``ReduceLROnPlateau``'s ``best``, ``wait``
+and ``cooldown_counter``, and the optimizer's learning rate; the history
+has the ``learning_rate`` key that ``ReduceLROnPlateau`` adds to the logs.
+One difference: the checkpoint file is written once, when training ends,
+holding the model (weights and optimizer state) of the best epoch, where
+``model.fit`` rewrites it at every improvement; a run interrupted midway
+leaves no file.
 
-Served in the loop: ``keras.callbacks.EarlyStopping`` and
+Served in the loop: ``keras.callbacks.EarlyStopping``,
 ``keras.callbacks.ModelCheckpoint(save_best_only=True)`` with a fixed file
-name (no ``{epoch}`` fields), at most one of each per model, whose monitor
-is in the logs. Any other callback, or a subclass, runs live through Keras.
+name (no ``{epoch}`` fields) and ``keras.callbacks.ReduceLROnPlateau`` with
+``verbose=0`` on an optimizer whose learning rate is a variable (not a
+schedule), at most one of each per model, whose monitor is in the logs. Any
+other callback, or a subclass, runs live through Keras.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import warnings
 from collections.abc import Sequence
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
-from bdl_helpers.training import stack
+from bdl_helpers.training import _internals, stack
 
 import keras
 import numpy as np
@@ -37,8 +44,14 @@ import tensorflow as tf
 _NEVER = np.iinfo("int32").max  # a patience no run reaches: checkpoints never stop
 
 
-def in_loop_kind(callback: keras.callbacks.Callback, log_keys: list[str]) -> str | None:
-    """``"stop"`` or ``"checkpoint"`` if the loop can serve ``callback``, else None."""
+KINDS = ("stop", "checkpoint", "plateau")
+
+
+def in_loop_kind(
+    callback: keras.callbacks.Callback, log_keys: list[str], model: keras.Model
+) -> str | None:
+    """``"stop"``, ``"checkpoint"`` or ``"plateau"`` if the loop can serve
+    ``callback`` (given to ``model``), else None."""
     kind = type(callback)
     if kind is keras.callbacks.EarlyStopping:
         return "stop"
@@ -50,6 +63,13 @@ def in_loop_kind(callback: keras.callbacks.Callback, log_keys: list[str]) -> str
         and callback.monitor in log_keys  # otherwise Keras saves every epoch
     ):
         return "checkpoint"
+    if (
+        kind is keras.callbacks.ReduceLROnPlateau
+        and not callback.verbose  # its messages would come at the chunk's end
+        and callback.monitor in log_keys
+        and _internals.learning_rate_index(model.optimizer) is not None
+    ):
+        return "plateau"
     return None
 
 
@@ -75,6 +95,12 @@ class Slot:
             "patience": np.full(n, _NEVER, "int32"),
             "start": np.zeros(n, "int32"),
         }
+        if kind == "plateau":
+            params = {k: params[k] for k in ("column", "maximize", "min_delta")}
+            params["patience"] = np.full(n, _NEVER, "int32")
+            params["factor"] = np.ones(n, "float64")
+            params["min_lr"] = np.zeros(n, "float64")
+            params["cooldown"] = np.zeros(n, "int32")
         best = np.zeros(n, "float64")
         has_best = np.zeros(n, bool)
         for i, cb in enumerate(callbacks):
@@ -97,6 +123,11 @@ class Slot:
                     params["baseline"][i] = cb.baseline
                 params["patience"][i] = cb.patience
                 params["start"][i] = cb.start_from_epoch
+            elif kind == "plateau":
+                params["patience"][i] = cb.patience
+                params["factor"][i] = cb.factor
+                params["min_lr"][i] = cb.min_lr
+                params["cooldown"][i] = cb.cooldown
             elif cb.best is not None:  # the checkpoint's initial_value_threshold
                 best[i], has_best[i] = cb.best, True
         self.params = {k: tf.constant(v) for k, v in params.items()}
@@ -107,10 +138,19 @@ class Slot:
             "wait": tf.zeros(n, tf.int32),
             "stopped": tf.zeros(n, tf.int32),
         }
+        if kind == "plateau":  # on_train_begin resets these (best to None)
+            self.state = {
+                "best": self.state["best"],
+                "has_best": self.state["has_best"],
+                "wait": self.state["wait"],
+                "cooldown": tf.zeros(n, tf.int32),
+            }
         if kind == "checkpoint":
             self.keep = stack.KEEP_MODEL
             self.kept = [[tf.identity(v) for v in part] for part in state[:3]]
-        elif any(cb is not None and cb.restore_best_weights for cb in callbacks):
+        elif kind == "stop" and any(
+            cb is not None and cb.restore_best_weights for cb in callbacks
+        ):
             self.keep = stack.KEEP_WEIGHTS
             self.kept = [tf.identity(state[p][j]) for p, j in positions]
         else:
@@ -118,7 +158,8 @@ class Slot:
 
 
 class InLoopMonitors:
-    """Every model's ``EarlyStopping`` and best-only ``ModelCheckpoint``."""
+    """Every model's ``EarlyStopping``, best-only ``ModelCheckpoint`` and
+    ``ReduceLROnPlateau``."""
 
     def __init__(
         self,
@@ -130,7 +171,7 @@ class InLoopMonitors:
     ) -> None:
         """``served``: what :meth:`serves` returned for ``per_model``."""
         self.slots = []
-        for kind in ("stop", "checkpoint"):
+        for kind in KINDS:
             callbacks = [
                 next((cb for cb in cbs if served.get(id(cb)) == kind), None)
                 for cbs in per_model
@@ -139,20 +180,31 @@ class InLoopMonitors:
                 self.slots.append(Slot(kind, callbacks, log_keys, state, positions))
 
     @staticmethod
-    def serves(per_model: list[list], log_keys: list[str]) -> dict[int, str]:
+    def serves(
+        per_model: list[list], log_keys: list[str], models: Sequence[keras.Model]
+    ) -> dict[int, str]:
         """The callbacks the loop serves, ``id -> kind``: at most one of each
         kind per model (a second one of a kind makes that model's run live)."""
         served = {}
-        for cbs in per_model:
-            kinds = [in_loop_kind(cb, log_keys) for cb in cbs]
-            for kind in ("stop", "checkpoint"):
+        for cbs, model in zip(per_model, models, strict=True):
+            kinds = [in_loop_kind(cb, log_keys, model) for cb in cbs]
+            for kind in KINDS:
                 if kinds.count(kind) == 1:
                     served[id(cbs[kinds.index(kind)])] = kind
         return served
 
+    def reduces_learning_rate(self, i: int) -> bool:
+        """Whether model ``i`` has a ``ReduceLROnPlateau`` (its logs then have
+        a ``learning_rate`` column, as the callback adds under ``model.fit``)."""
+        return any(
+            slot.kind == "plateau" and slot.callbacks[i] is not None
+            for slot in self.slots
+        )
+
     @property
-    def signature(self) -> tuple[str, ...]:
-        return tuple(slot.keep for slot in self.slots)
+    def signature(self) -> tuple[tuple[str, str], ...]:
+        """``(kind, what it keeps)`` of each slot: what the program is built for."""
+        return tuple((slot.kind, slot.keep) for slot in self.slots)
 
     @property
     def arguments(self) -> tuple[list, list, list]:
@@ -169,6 +221,8 @@ class InLoopMonitors:
     def epochs_run(self, i: int, start: int, count: int) -> int:
         """How many of a chunk's epochs model ``i`` trained (it may stop in it)."""
         for slot in self.slots:
+            if slot.kind != "stop":
+                continue
             stopped = int(slot.state["stopped"][i])
             # 0 means "not stopped": Keras never stops at epoch 0.
             if stopped > 0 and start <= stopped < start + count:
@@ -187,6 +241,10 @@ class InLoopMonitors:
                 if slot.kind == "checkpoint":
                     if state["has_best"][i]:
                         self._save(cb, model, i, slot, final_state)
+                    continue
+                if slot.kind == "plateau":  # the learning rate is in the state
+                    cb.wait = int(state["wait"][i])
+                    cb.cooldown_counter = int(state["cooldown"][i])
                     continue
                 cb.wait = int(state["wait"][i])
                 cb.stopped_epoch = int(state["stopped"][i])

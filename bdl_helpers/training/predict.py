@@ -62,7 +62,8 @@ def score_models(
     x, y, _, _ = check_data(x, y, None, func)
     template = models[0]
     batch = tf.nest.map_structure(lambda t: t[:1], (x, y))
-    _internals.symbolic_build_all(models, batch)  # metrics exist before training
+    # The metrics' variables exist before scoring, as after model.fit.
+    _internals.symbolic_build_all(models, batch, key=stack.build_key(template, batch))
     reference = stack.signature(template)
     if any(stack.signature(m) != reference for m in models[1:]):
         raise ArgumentError(

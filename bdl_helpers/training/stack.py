@@ -218,6 +218,15 @@ def spec(data: Any) -> tuple:
     return (structure, tuple((tuple(t.shape), t.dtype.name) for t in flat))
 
 
+def build_key(model: keras.Model, batch: Any) -> tuple | None:
+    """What a model and a batch must share for a symbolic build to be reused
+    (see ``_internals.symbolic_build_all``); None for a model whose layers
+    are not built yet (its variable shapes are still unknown)."""
+    if not model.built:
+        return None
+    return (signature(model), spec(batch))
+
+
 def _cached(key: tuple, build: Callable[[], Any]) -> Any:
     program = _programs.get(key)
     if program is None:
@@ -348,11 +357,10 @@ def _where(active: tf.Tensor, new: tf.Tensor, old: tf.Tensor) -> tf.Tensor:
     return tf.where(mask, new, old)
 
 
-# Monitors: the in-graph form of keras.callbacks.EarlyStopping and of
-# ModelCheckpoint(save_best_only=True), one slot per kind, each model with its
-# own settings and running state, as stacked tensors (see monitors.py).
-MONITOR_PARAMS = ("column", "maximize", "min_delta", "baseline", "patience", "start")
-MONITOR_STATE = ("best", "has_best", "best_epoch", "wait", "stopped")
+# Monitors: the in-graph form of keras.callbacks.EarlyStopping, of
+# ModelCheckpoint(save_best_only=True) and of ReduceLROnPlateau, one slot per
+# kind, each model with its own settings and running state, as stacked
+# tensors (see monitors.py).
 # What a slot keeps of each model at its best epoch: nothing, the weights
 # (EarlyStopping's restore_best_weights) or the state a saved model holds
 # (ModelCheckpoint: weights and optimizer state).
@@ -397,6 +405,46 @@ def _monitor(params: dict, mon: dict, row: tf.Tensor, epoch, active):
     return new, improved, stops
 
 
+def _plateau(params: dict, mon: dict, row: tf.Tensor, lr: tf.Tensor, active):
+    """One epoch of ``ReduceLROnPlateau.on_epoch_end`` for every model.
+
+    Keras 3.15's logic line by line: a cooldown epoch counts down and clears
+    the wait; an improvement (as :func:`_monitor` judges it) resets the wait;
+    otherwise, out of cooldown, the wait grows, and at ``patience`` a learning
+    rate above ``float32(min_lr)`` becomes ``max(lr * factor, min_lr)``
+    (computed in float64 from the float32 rate, as Keras does with Python
+    floats), the cooldown starts and the wait clears. Returns the new state
+    and the models' learning rates ``lr`` (shape (n_models,)) after it.
+    """
+    column = params["column"]
+    current = tf.cast(
+        tf.gather(row, tf.maximum(column, 0), axis=1, batch_dims=1), tf.float64
+    )
+    applicable = active & (column >= 0)
+    cooling = applicable & (mon["cooldown"] > 0)
+    cooldown = tf.where(cooling, mon["cooldown"] - 1, mon["cooldown"])
+    wait = tf.where(cooling, tf.zeros_like(mon["wait"]), mon["wait"])
+    shifted = current - params["min_delta"]
+    better = tf.where(params["maximize"], shifted > mon["best"], shifted < mon["best"])
+    improved = applicable & (~mon["has_best"] | better)
+    wait = tf.where(improved, tf.zeros_like(wait), wait)
+    counting = applicable & ~improved & (cooldown <= 0)
+    wait = tf.where(counting, wait + 1, wait)
+    reduce = (
+        counting
+        & (wait >= params["patience"])
+        & (lr > tf.cast(params["min_lr"], lr.dtype))
+    )
+    lowered = tf.maximum(tf.cast(lr, tf.float64) * params["factor"], params["min_lr"])
+    new = {
+        "best": tf.where(improved, current, mon["best"]),
+        "has_best": mon["has_best"] | improved,
+        "wait": tf.where(reduce, tf.zeros_like(wait), wait),
+        "cooldown": tf.where(reduce, params["cooldown"], cooldown),
+    }
+    return new, tf.where(reduce, tf.cast(lowered, lr.dtype), lr)
+
+
 # --------------------------------------------------------------------------
 # Programs
 # --------------------------------------------------------------------------
@@ -415,7 +463,7 @@ def train_program(
     val_per_model: bool,
     n_slots: int,
     jit_compile: bool,
-    monitors: tuple[str, ...] = (),
+    monitors: tuple[tuple[str, str], ...] = (),
 ) -> Callable:
     """The compiled loop that trains ``n_models`` stacked models for a chunk.
 
@@ -427,10 +475,13 @@ def train_program(
     (CHUNK, n_models, n_keys), the capture buffers with the weights of every
     epoch whose ``slots`` entry is >= 0 written at that slot, and the
     monitors' outputs. Models whose ``active`` entry is False keep their
-    state. ``monitors`` names what each monitor slot keeps at a model's best
+    state. ``monitors`` gives each monitor slot's kind (``"stop"``,
+    ``"checkpoint"`` or ``"plateau"``) and what it keeps at a model's best
     epoch (``KEEP_*``); its ``monitor_*`` arguments and ``kept`` buffers are
-    lists with one entry per slot (see :func:`_monitor`): ``kept[k]`` is
-    empty, the weights in ``get_weights()`` order, or state parts 0-2.
+    lists with one entry per slot (see :func:`_monitor` and
+    :func:`_plateau`): ``kept[k]`` is empty, the weights in
+    ``get_weights()`` order, or state parts 0-2. With a ``"plateau"`` slot
+    the logs have one more column: each model's learning rate that epoch.
     """
     key = (
         signature(template),
@@ -477,7 +528,9 @@ def _build_train(
     monitors,
 ):
     steps = _Steps(template)
-    width = len(steps.keys) * (2 if with_val else 1)
+    plateau = any(kind == "plateau" for kind, _ in monitors)
+    lr_index = _internals.learning_rate_index(template.optimizer) if plateau else None
+    width = len(steps.keys) * (2 if with_val else 1) + plateau
     n_full, rest = divmod(n_rows, batch_size)
     positions = weight_positions(template)
 
@@ -529,6 +582,9 @@ def _build_train(
             row = _vmap(n_models, steps.metrics_row, (s[3],))
             if with_val:
                 row = tf.concat([row, validate(s[0], s[1], s[3])], axis=1)
+            if plateau:  # the rate the epoch trained with, as Keras logs it
+                learning_rate = tf.cast(s[2][lr_index], tf.float32)[:, None]
+                row = tf.concat([row, learning_rate], axis=1)
             out = out.write(i, row)
             state = [
                 [_where(active, new, old) for new, old in zip(ns, os, strict=True)]
@@ -540,8 +596,13 @@ def _build_train(
             if monitors:
                 # Every monitor sees the epoch (Keras calls all callbacks),
                 # then the models that any of them stopped are frozen.
+                # A checkpoint keeps the learning rate of before a plateau's
+                # change in the same epoch (they coincide only when the two
+                # watch different quantities).
                 before, monitor_state, kept = active, list(monitor_state), list(kept)
-                for k, keep in enumerate(monitors):
+                for k, (kind, keep) in enumerate(monitors):
+                    if kind == "plateau":
+                        continue
                     monitor_state[k], improved, stops = _monitor(
                         monitor_params[k], monitor_state[k], row, epoch, before
                     )
@@ -559,6 +620,22 @@ def _build_train(
                             ]
                             for vs, bs in zip(state[:3], kept[k], strict=True)
                         ]
+                for k, (kind, _) in enumerate(monitors):
+                    if kind != "plateau":
+                        continue
+                    monitor_state[k], rates = _plateau(
+                        monitor_params[k],
+                        monitor_state[k],
+                        row,
+                        state[2][lr_index],
+                        before,
+                    )
+                    # A new list, not an item assignment: autograph would
+                    # make state[2][lr_index] a loop variable of its own.
+                    optimizer_state = [
+                        rates if j == lr_index else v for j, v in enumerate(state[2])
+                    ]
+                    state = [state[0], state[1], optimizer_state, state[3]]
         return state, out.stack(), captures, active, monitor_state, kept
 
     return tf.function(run, jit_compile=jit_compile)
