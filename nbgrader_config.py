@@ -20,6 +20,17 @@ c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 c.CourseDirectory.course_id = "better-deep-learning"
+# The exchange (where `nbgrader release_assignment` puts a release and
+# `nbgrader collect` finds submissions) lives in the course folder, made here
+# if missing (nbgrader never creates it), so the Formgrader works on a laptop
+# without an error banner about /usr/local/share/nbgrader/exchange. On a
+# JupyterHub, point c.Exchange.root at the shared folder instead.
+_exchange = Path(__file__).resolve().parent / "exchange"
+try:
+    _exchange.mkdir(exist_ok=True)
+except OSError:
+    pass  # a read-only course folder: the Formgrader says it has no exchange
+c.Exchange.root = str(_exchange)
 # The chapter notebooks are the instructor ("source") versions of the assignments.
 c.CourseDirectory.source_directory = "notebooks"
 c.CourseDirectory.release_directory = "release"

@@ -1,6 +1,6 @@
-"""A learner's JupyterLab, driven by a headless Chromium (Playwright).
+"""The course's JupyterLab, driven by a headless Chromium (Playwright).
 
-Two tests, each with its own JupyterLab on a free localhost port (with a
+Three tests, each with its own JupyterLab on a free localhost port (with a
 token). They save screenshots of what they saw in ``test-artifacts/browser/``
 (``BDL_TEST_ARTIFACTS`` moves the folder).
 
@@ -27,6 +27,11 @@ the copy, checks that no instructor tool or nbgrader error shows, presses the
 notebook's Validate button and reads the report: every exercise of the
 untouched chapter says in one line that it is not answered yet, and there is
 no traceback.
+
+**The instructor's path.** The third test opens a course with the
+instructor's configuration (as ``make instructor`` does), opens nbgrader's
+Formgrader from JupyterLab's command and checks that it lists the chapter
+without an error.
 
 Needs Playwright for Python (in the ``test`` extra) and Debian's chromium
 (``apt-get install -y chromium``; Playwright's own browser download is not
@@ -81,6 +86,7 @@ LEARNER_PLUGINS_OFF = [
     "@jupyterlab/apputils-extension:announcements",
 ]
 LEARNER_PLUGIN_ON = "@jupyter/nbgrader:validate-assignment"
+INSTRUCTOR_CONFIG = REPO_ROOT / "jupyter-config" / "instructor"
 # JupyterLab settings for the test: every cell in the page (no windowing), so
 # that the widget cell can be found without scrolling.
 LAB_SETTINGS = {
@@ -212,6 +218,10 @@ def _running_jupyterlab(
     env = dict(os.environ)
     env.pop("MPLBACKEND", None)  # the kernel's figures go inline, as for a learner
     env["JUPYTER_CONFIG_DIR"] = str(config_dir)
+    # The token from the environment, not the command line: as with the token
+    # a server makes itself, it stays out of the configuration that
+    # Formgrader's "Current configuration" panel shows.
+    env["JUPYTER_TOKEN"] = TOKEN
     env["JUPYTER_DATA_DIR"] = str(log_path.parent / "jupyter-data")
     # As under make: the environment's tools (nbgrader's alembic) come first.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
@@ -228,7 +238,6 @@ def _running_jupyterlab(
                 "--no-browser",
                 "--ip=127.0.0.1",
                 f"--port={port}",
-                f"--IdentityProvider.token={TOKEN}",
                 f"--ServerApp.root_dir={root_dir}",
                 "--LabApp.expose_app_in_browser=True",
                 "--LabApp.news_url=",
@@ -361,6 +370,25 @@ def _screenshot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS_DIR / f"{name}.png"))
 
 
+def _course(tmp_path: Path, config: Path) -> tuple[Path, Path]:
+    """A course folder with chapter 00, the start page and the nbgrader
+    set-up, and a copy of one audience's Jupyter configuration."""
+    course = tmp_path / "course"
+    (course / "notebooks").mkdir(parents=True)
+    for name in ("nbgrader_config.py", "nbgrader_steps.py"):
+        shutil.copy(REPO_ROOT / name, course / name)
+    shutil.copy(REPO_ROOT / "notebooks" / "START-HERE.ipynb", course / "notebooks")
+    shutil.copytree(
+        REPO_ROOT / "notebooks" / LEARNER_CHAPTER,
+        course / "notebooks" / LEARNER_CHAPTER,
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+    )
+    config_dir = tmp_path / "config"
+    ignore = shutil.ignore_patterns("lab", "migrated")
+    shutil.copytree(config, config_dir, ignore=ignore)
+    return course, config_dir
+
+
 @pytest.fixture
 def learner_lab(browser_tools, tmp_path):
     """JupyterLab as ``make lab`` opens it, over a learner's untouched copy of
@@ -371,21 +399,8 @@ def learner_lab(browser_tools, tmp_path):
     learner's copy in ``work/``; the server runs in the course folder (where
     Validate finds ``nbgrader_config.py``) with the learner's configuration.
     """
-    course = tmp_path / "course"
-    (course / "notebooks").mkdir(parents=True)
+    course, config_dir = _course(tmp_path, LEARNER_CONFIG)
     (course / "work").mkdir()  # the server's root; filled while it starts
-    for name in ("nbgrader_config.py", "nbgrader_steps.py"):
-        shutil.copy(REPO_ROOT / name, course / name)
-    shutil.copy(REPO_ROOT / "notebooks" / "START-HERE.ipynb", course / "notebooks")
-    shutil.copytree(
-        REPO_ROOT / "notebooks" / LEARNER_CHAPTER,
-        course / "notebooks" / LEARNER_CHAPTER,
-        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
-    )
-    config_dir = tmp_path / "config"
-    shutil.copytree(
-        LEARNER_CONFIG, config_dir, ignore=shutil.ignore_patterns("lab", "migrated")
-    )
     sys.path.insert(0, str(REPO_ROOT / "scripts"))
     try:
         from student_workspace import prepare
@@ -435,3 +450,43 @@ def test_learner_validates_an_untouched_chapter_and_reads_a_short_report(learner
         assert "is not answered yet" in report, report[:3000]
         assert "Traceback" not in report, report[:3000]
         assert "There was an error running the validate command" not in report
+
+
+@pytest.fixture
+def instructor_lab(browser_tools, tmp_path):
+    """JupyterLab as ``make instructor`` opens it (the course folder as root,
+    the instructor's configuration); yields the base URL."""
+    course, config_dir = _course(tmp_path, INSTRUCTOR_CONFIG)
+    with _running_jupyterlab(
+        root_dir=course,
+        cwd=course,
+        config_dir=config_dir,
+        log_path=tmp_path / "jupyterlab.log",
+    ) as url:
+        yield url
+
+
+def test_instructor_opens_the_formgrader_on_the_course(instructor_lab):
+    """The instructor's path: nbgrader's Formgrader opens inside JupyterLab
+    and lists the course's chapter, without an error."""
+    from playwright.sync_api import expect
+
+    with _page_at(f"{instructor_lab}/lab?token={TOKEN}") as page:
+        page.wait_for_function(
+            "() => window.jupyterapp?.commands.hasCommand('nbgrader:open-formgrader')",
+            timeout=120_000,
+        )
+        page.evaluate(
+            "() => window.jupyterapp.commands.execute('nbgrader:open-formgrader')"
+        )
+        formgrader = page.frame_locator("iframe").first.locator("body")
+        expect(formgrader).to_contain_text("Manage Assignments", timeout=60_000)
+        expect(formgrader).to_contain_text(LEARNER_CHAPTER, timeout=60_000)
+        # The configuration panel: the course's settings, not the server token.
+        page.frame_locator("iframe").first.get_by_text("Current configuration").click()
+        expect(formgrader).to_contain_text("better-deep-learning")
+        _screenshot(page, "instructor-formgrader")
+        text = formgrader.inner_text()
+        (ARTIFACTS_DIR / "instructor-formgrader.txt").write_text(text)
+        for problem in ("Error", "does not exist", "Traceback", TOKEN):
+            assert problem not in text, text[:3000]

@@ -15,7 +15,7 @@ from bdl_helpers._validation import (
     check_int,
     check_list,
 )
-from bdl_helpers.training import _internals, settings, stack
+from bdl_helpers.training import settings, stack
 from bdl_helpers.training.callbacks import (
     CaptureWeights,
     ProgressBar,
@@ -147,8 +147,7 @@ def train(
     n_rows = rows.shape[1]
 
     batch = tf.nest.map_structure(lambda t: t[:batch_size], (x, y))
-    _internals.symbolic_build_all(models, batch, key=stack.build_key(models[0], batch))
-    reference = stack.signature(models[0])
+    reference = stack.build_all(models, batch)
     for i, model in enumerate(models[1:], start=1):
         if stack.signature(model) != reference:
             raise ArgumentError(
@@ -214,6 +213,7 @@ def train(
     if served and not live:
         monitors = InLoopMonitors(per_model, served, log_keys, state, positions)
         program_args["monitors"] = monitors.signature
+    program_args["template_signature"] = reference
     program, key = stack.train_program(
         models[0], jit_compile=jit_compile, **program_args
     )

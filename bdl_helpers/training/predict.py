@@ -7,7 +7,7 @@ from typing import Any
 
 from bdl_helpers import _env  # noqa: F401  (quiet TensorFlow before it loads)
 from bdl_helpers._validation import ArgumentError, check_list
-from bdl_helpers.training import _internals, settings, stack
+from bdl_helpers.training import settings, stack
 from bdl_helpers.training.data import as_tensors, check_data
 from bdl_helpers.training.fitting import _check_model
 
@@ -62,9 +62,7 @@ def score_models(
     x, y, _, _ = check_data(x, y, None, func)
     template = models[0]
     batch = tf.nest.map_structure(lambda t: t[:1], (x, y))
-    # The metrics' variables exist before scoring, as after model.fit.
-    _internals.symbolic_build_all(models, batch, key=stack.build_key(template, batch))
-    reference = stack.signature(template)
+    reference = stack.build_all(models, batch)  # metrics exist, as after fit
     if any(stack.signature(m) != reference for m in models[1:]):
         raise ArgumentError(
             f"The models passed to {func} must share one architecture and compile "

@@ -218,13 +218,19 @@ def spec(data: Any) -> tuple:
     return (structure, tuple((tuple(t.shape), t.dtype.name) for t in flat))
 
 
-def build_key(model: keras.Model, batch: Any) -> tuple | None:
-    """What a model and a batch must share for a symbolic build to be reused
-    (see ``_internals.symbolic_build_all``); None for a model whose layers
-    are not built yet (its variable shapes are still unknown)."""
-    if not model.built:
-        return None
-    return (signature(model), spec(batch))
+def build_all(models: Sequence[keras.Model], batch: Any) -> tuple:
+    """Create the models' variables as ``model.fit`` does (see
+    ``_internals.symbolic_build_all``) and return the first one's
+    :func:`signature`.
+
+    A built model's signature holds through that build (which adds metric
+    and optimizer variables, not layers), so it is computed once, and keys
+    the build's reuse by a later copy of the architecture.
+    """
+    reference = signature(models[0]) if models[0].built else None
+    key = None if reference is None else (reference, spec(batch))
+    _internals.symbolic_build_all(list(models), batch, key=key)
+    return signature(models[0]) if reference is None else reference
 
 
 def _cached(key: tuple, build: Callable[[], Any]) -> Any:
@@ -464,6 +470,7 @@ def train_program(
     n_slots: int,
     jit_compile: bool,
     monitors: tuple[tuple[str, str], ...] = (),
+    template_signature: tuple | None = None,
 ) -> Callable:
     """The compiled loop that trains ``n_models`` stacked models for a chunk.
 
@@ -482,9 +489,10 @@ def train_program(
     :func:`_plateau`): ``kept[k]`` is empty, the weights in
     ``get_weights()`` order, or state parts 0-2. With a ``"plateau"`` slot
     the logs have one more column: each model's learning rate that epoch.
+    ``template_signature``: ``signature(template)`` if the caller has it.
     """
     key = (
-        signature(template),
+        signature(template) if template_signature is None else template_signature,
         "train",
         n_models,
         spec(x),
@@ -568,7 +576,11 @@ def _build_train(
             )
 
         out = tf.TensorArray(tf.float32, size=CHUNK, element_shape=[n_models, width])
-        for i in tf.range(count):
+        # A while loop, not `for i in tf.range(count)`: XLA would take the
+        # range's length as a compile-time constant and compile the program
+        # again for every chunk length (a 100-epoch run after a 200-epoch one).
+        i = tf.constant(0)
+        while i < count:
             epoch = start + i
             orders = tf.gather(
                 rows, epoch_orders(n_rows, seeds, epoch, shuffle), batch_dims=1
@@ -636,6 +648,7 @@ def _build_train(
                         rates if j == lr_index else v for j, v in enumerate(state[2])
                     ]
                     state = [state[0], state[1], optimizer_state, state[3]]
+            i += 1
         return state, out.stack(), captures, active, monitor_state, kept
 
     return tf.function(run, jit_compile=jit_compile)
