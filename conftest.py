@@ -5,9 +5,9 @@ work is shared between two processes. Three rules keep that correct and short:
 
 - every cell of one notebook runs in the same worker, in order, because the
   cells share one kernel (nbval); the notebook is one ``xdist_group``;
-- the longest groups start first (the notebooks, then each chapter's grading
-  round trip, then the unit tests), so that no long job starts last while the
-  other worker sits idle;
+- the longest groups start first (the Binder check when enabled, the
+  notebooks, then each chapter's grading round trip, then the unit tests), so
+  that no long job starts last while the other worker sits idle;
 - each process runs TensorFlow on one thread, so two workers do not fight
   over the two cores (``pytest_configure``).
 
@@ -49,6 +49,8 @@ def _is_notebook_cell(item: pytest.Item) -> bool:
 
 
 def _rank(item: pytest.Item) -> int:
+    if item.path.name == "test_binder.py":
+        return -1  # one test of four minutes (when enabled): start it first
     if _is_notebook_cell(item):
         return 0
     if item.get_closest_marker("xdist_group") is not None:

@@ -128,3 +128,30 @@ def _use_course_execute_in_validate() -> None:
 
 
 _use_course_execute_in_validate()
+
+
+# Validate's report names each failed test by the one line its docstring says
+# (see nbgrader_steps.summarize_test_cell), then gives the error, instead of
+# repeating the whole test cell: the learner reads one short line per
+# exercise. Both the JupyterLab button and `nbgrader validate` print what
+# Validator.validate returns, so wrapping it (once) serves both.
+def _short_validation_report() -> None:
+    from nbgrader.validator import Validator
+
+    from nbgrader_steps import summarize_test_cell
+
+    validate = Validator.validate
+    if getattr(validate, "_bdl_short_report", False):
+        return
+
+    def short_report(self, filename):
+        results = validate(self, filename)
+        for failure in results.get("failed", []):
+            failure["source"] = summarize_test_cell(failure["source"])
+        return results
+
+    short_report._bdl_short_report = True
+    Validator.validate = short_report
+
+
+_short_validation_report()

@@ -488,6 +488,29 @@ def shorten_failed_assert(cell) -> None:
             output["traceback"] = [f"AssertionError: {output['evalue']}"]
 
 
+def summarize_test_cell(source: str) -> str:
+    r"""What a failed test cell checks, in one line: its docstring.
+
+    Validate's report lists each failed test cell's source before its error:
+    for a learner, a screenful of checking code per exercise before the one
+    line that says what to do. Every test cell of the course opens with a
+    one-line docstring saying what it checks; the report shows that instead
+    (a cell without one shows its first line). The cell itself is in the
+    notebook, one click away.
+
+    >>> summarize_test_cell("'Check build_model(): 2 inputs.'\ncheck(build())")
+    'Check build_model(): 2 inputs.'
+    >>> summarize_test_cell("assert x == 3\nassert y == 4")
+    'assert x == 3 ...'
+    """
+    tree = _parse(source)
+    docstring = ast.get_docstring(tree) if tree is not None else None
+    if docstring:
+        return " ".join(docstring.split())
+    lines = source.strip().splitlines()
+    return lines[0] + (" ..." if len(lines) > 1 else "") if lines else ""
+
+
 class MarkCaseStudyCells(NbGraderPreprocessor):
     """Release step: mark each case-study cell with its source's digest."""
 

@@ -19,6 +19,7 @@ from nbgrader_steps import (
     cells_to_skip,
     shorten_failed_assert,
     source_digest,
+    summarize_test_cell,
 )
 
 
@@ -208,3 +209,18 @@ def test_a_cell_that_is_not_a_test_keeps_its_traceback():
     before = list(cell.outputs[0].traceback)
     shorten_failed_assert(cell)
     assert cell.outputs[0].traceback == before
+
+
+@pytest.mark.parametrize(
+    ("source", "summary"),
+    [
+        ('"""Check the split:\n    20 rows."""\nassert a', "Check the split: 20 rows."),
+        ("assert ex1 == 3, 'ex1 should be 3'", "assert ex1 == 3, 'ex1 should be 3'"),
+        ("assert x\n\nassert y", "assert x ..."),
+        ("def broken(:\n    pass", "def broken(: ..."),
+        ("", ""),
+    ],
+    ids=["docstring", "one-line", "first-line", "syntax-error", "empty"],
+)
+def test_a_failed_test_is_summarized_by_its_docstring(source, summary):
+    assert summarize_test_cell(source) == summary

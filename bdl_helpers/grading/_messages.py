@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 import re
+import textwrap
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 # Settings stored by Keras as float32 differ from the Python float by ~1e-8.
 _REL_TOL = 1e-6
 _ABS_TOL = 1e-12
+# Lines of a rendered GradingError: `nbgrader validate` indents them by 4 and
+# cuts them at 90 characters.
+_WIDTH = 84
 
 
 class GradingError(AssertionError):
@@ -29,7 +33,10 @@ class GradingError(AssertionError):
 
     In a notebook (IPython, and so nbgrader's Validate and autograde) it is
     shown as its message alone, without the frames of the checks' own source:
-    the learner reads what is wrong and the hint, not ``grading.py``.
+    the learner reads what is wrong and the hint, not ``grading.py``. The
+    message is wrapped to short lines, the hint on a line of its own: Validate's
+    dialog does not wrap lines, and ``nbgrader validate`` cuts them at 90
+    characters.
 
     Examples
     --------
@@ -38,11 +45,17 @@ class GradingError(AssertionError):
     True
     >>> GradingError("ex1_model has 3 layers; expected 2.")._render_traceback_()
     ['GradingError: ex1_model has 3 layers; expected 2.']
+    >>> GradingError("ex1 is 3. Hint: set ex1 to 4.")._render_traceback_()
+    ['GradingError: ex1 is 3.', 'Hint: set ex1 to 4.']
     """
 
     def _render_traceback_(self) -> list[str]:
         # IPython's hook for an exception's own rendering (showtraceback).
-        return [f"{type(self).__name__}: {self}"]
+        problem, marker, hint = f"{type(self).__name__}: {self}".partition(" Hint: ")
+        lines = textwrap.wrap(problem, _WIDTH, subsequent_indent="  ")
+        if marker:
+            lines += textwrap.wrap("Hint: " + hint, _WIDTH, subsequent_indent="  ")
+        return lines
 
 
 def _fail(problem: str, hint: str = "") -> GradingError:
