@@ -17,7 +17,8 @@ or dataset of the same size reuses it, so such a move costs only the
 training itself and the drawing: 0.5-0.8 s measured on the idle 2-core
 machine for the default model at up to 500 epochs, about 2.5 s with
 dropout or input noise (trained without XLA, see :func:`_use_xla`).
-Adding a layer, or switching a regularizer on or off, compiles anew (3-5 s).
+Adding a layer, or switching a regularizer on or off, compiles anew (3-5 s),
+and so does the first move (the first figure is trained without XLA).
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ input_noise
 
 
 def _use_xla(model_settings: dict) -> bool:
-    """Whether the playground compiles its training loop with XLA.
+    """Whether a slider move's retrain compiles its training loop with XLA.
 
     A playground retrains one architecture many times, so XLA's compile
     (a few seconds, once per architecture, then kept on disk) pays back
@@ -167,7 +168,8 @@ def _use_xla(model_settings: dict) -> bool:
     retrain of the default model takes 0.1 s instead of 1.2 s. Not with
     Dropout or GaussianNoise: XLA's CPU Philox generator, which a single
     model's random layers use, costs about 0.3 ms per draw, more than the
-    whole step without XLA.
+    whole step without XLA. Not for the first figure either (see
+    :func:`playground`).
     """
     return not (model_settings.get("dropout") or model_settings.get("input_noise"))
 
@@ -178,9 +180,11 @@ def _draw(
     n_train: int,
     epochs: int,
     batch_size: int,
+    xla: bool = False,
     **model_settings: Any,
 ):
-    """Train one setting from seed 1 and draw its boundary and curves."""
+    """Train one setting from seed 1 and draw its boundary and curves
+    (``xla``: compile the training loop with XLA)."""
     from bdl_helpers.plots import plot_decision_boundary
     from bdl_helpers.training import fit, predict_many
 
@@ -198,7 +202,7 @@ def _draw(
         batch_size=batch_size,
         validation_data=data.test,
         verbose=0,
-        jit_compile=_use_xla(model_settings),
+        jit_compile=xla,
     )
     logs = history.history
     fig, (left, right) = plt.subplots(
@@ -280,6 +284,14 @@ def playground(**defaults: Any) -> Any:
             f"{_FUNC}() has no control named {unknown[0]!r}. Its controls are "
             f"{', '.join(CONTROLS)}."
         )
-    return interact(
-        _draw, defaults={**DEFAULTS, **defaults}, live=True, **CONTROLS
-    )
+    first = [True]
+
+    def draw(**settings: Any):
+        # The first figure (drawn when the cell runs: Run All, nbval, Binder)
+        # trains without XLA, whose compile would add 10 s and 160 MiB to
+        # chapter 00's kernel; the loops of slider moves compile with XLA.
+        xla = not first[0] and _use_xla(settings)
+        first[0] = False
+        return _draw(xla=xla, **settings)
+
+    return interact(draw, defaults={**DEFAULTS, **defaults}, live=True, **CONTROLS)

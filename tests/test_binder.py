@@ -3,10 +3,9 @@
 ``scripts/binder_check.py`` installs the course as repo2docker does (about two
 minutes of pip), runs chapter 00 answered and presses Validate in a real
 JupyterLab server, and fails past 1.5 GiB of memory in all. At about four
-minutes it is not part of a local ``make test``; CI runs it (``.ci/run`` sets
-``BDL_BINDER_CHECK=1``). Run it with ``make binder-check`` or
-``BDL_BINDER_CHECK=1 make test`` after changing ``binder/``, the dependencies
-or what a kernel holds.
+minutes it is not part of the default run (CI's 25-minute budget); run it with
+``make binder-check`` or ``BDL_BINDER_CHECK=1 make test`` after changing
+``binder/``, the dependencies or what a kernel holds.
 """
 
 from __future__ import annotations
