@@ -172,9 +172,9 @@ def train(
                     "Capture epochs are 0-based: the last is epochs - 1."
                 )
     log_keys = _log_keys(list(models[0].get_metrics_result().keys()), val is not None)
-    # EarlyStopping and best-only ModelCheckpoint (one of each per model) are
-    # served inside the loop; any other callback that acts on the model runs
-    # live, one epoch per compiled call.
+    # EarlyStopping, best-only ModelCheckpoint and ReduceLROnPlateau (one of
+    # each per model) are served inside the loop; any other callback that
+    # acts on the model runs live, one epoch per compiled call.
     served = InLoopMonitors.serves(per_model, log_keys, models)
     live = any(
         not (is_passive(cb) or id(cb) in served) for cbs in per_model for cb in cbs
