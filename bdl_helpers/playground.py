@@ -284,14 +284,15 @@ def playground(**defaults: Any) -> Any:
             f"{_FUNC}() has no control named {unknown[0]!r}. Its controls are "
             f"{', '.join(CONTROLS)}."
         )
-    first = [True]
+    first = True
 
     def draw(**settings: Any):
         # The first figure (drawn when the cell runs: Run All, nbval, Binder)
         # trains without XLA, whose compile would add 10 s and 160 MiB to
         # chapter 00's kernel; the loops of slider moves compile with XLA.
-        xla = not first[0] and _use_xla(settings)
-        first[0] = False
+        nonlocal first
+        xla = not first and _use_xla(settings)
+        first = False
         return _draw(xla=xla, **settings)
 
     return interact(draw, defaults={**DEFAULTS, **defaults}, live=True, **CONTROLS)

@@ -332,8 +332,8 @@ def second_call(blobs) -> None:
 
     same = best_of_five(lambda: model)
     per_epoch = (best_of_five(lambda: model, epochs=11) - same) / 10
-    for label, make in (("same model", lambda: model), ("new model", blobs_model)):
-        seconds = same if label == "same model" else best_of_five(make)
+    new = best_of_five(blobs_model)
+    for label, seconds in (("same model", same), ("new model", new)):
         print(
             f"   {label:<10} {seconds * 1e3:6.1f} ms per call, of which "
             f"{(seconds - per_epoch) * 1e3:5.1f} ms overhead beyond the epoch's steps"

@@ -96,8 +96,9 @@ class Slot:
             "start": np.zeros(n, "int32"),
         }
         if kind == "plateau":
-            params = {k: params[k] for k in ("column", "maximize", "min_delta")}
-            params["patience"] = np.full(n, _NEVER, "int32")
+            params = {
+                k: params[k] for k in ("column", "maximize", "min_delta", "patience")
+            }
             params["factor"] = np.ones(n, "float64")
             params["min_lr"] = np.zeros(n, "float64")
             params["cooldown"] = np.zeros(n, "int32")
@@ -131,20 +132,15 @@ class Slot:
             elif cb.best is not None:  # the checkpoint's initial_value_threshold
                 best[i], has_best[i] = cb.best, True
         self.params = {k: tf.constant(v) for k, v in params.items()}
+        if kind == "plateau":  # what its on_train_begin resets
+            counters = ("wait", "cooldown")
+        else:
+            counters = ("best_epoch", "wait", "stopped")
         self.state = {
             "best": tf.constant(best),
             "has_best": tf.constant(has_best),
-            "best_epoch": tf.zeros(n, tf.int32),
-            "wait": tf.zeros(n, tf.int32),
-            "stopped": tf.zeros(n, tf.int32),
+            **{name: tf.zeros(n, tf.int32) for name in counters},
         }
-        if kind == "plateau":  # on_train_begin resets these (best to None)
-            self.state = {
-                "best": self.state["best"],
-                "has_best": self.state["has_best"],
-                "wait": self.state["wait"],
-                "cooldown": tf.zeros(n, tf.int32),
-            }
         if kind == "checkpoint":
             self.keep = stack.KEEP_MODEL
             self.kept = [[tf.identity(v) for v in part] for part in state[:3]]

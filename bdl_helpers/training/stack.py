@@ -373,6 +373,27 @@ def _where(active: tf.Tensor, new: tf.Tensor, old: tf.Tensor) -> tf.Tensor:
 KEEP_NOTHING, KEEP_WEIGHTS, KEEP_MODEL = "nothing", "weights", "model"
 
 
+def _better(params: dict, a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """``a`` beats ``b`` in each model's direction (Keras's ``monitor_op``)."""
+    return tf.where(params["maximize"], a > b, a < b)
+
+
+def _improvement(params: dict, mon: dict, row: tf.Tensor, applicable: tf.Tensor):
+    """Each model's monitored value (float64, as Keras compares the logged
+    Python floats), that value less the signed ``min_delta``, and whether it
+    improves on the best so far (Keras's ``_is_improvement``; the first value
+    always does) where ``applicable``."""
+    column = params["column"]
+    current = tf.cast(
+        tf.gather(row, tf.maximum(column, 0), axis=1, batch_dims=1), tf.float64
+    )
+    shifted = current - params["min_delta"]
+    improved = applicable & (
+        ~mon["has_best"] | _better(params, shifted, mon["best"])
+    )
+    return current, shifted, improved
+
+
 def _monitor(params: dict, mon: dict, row: tf.Tensor, epoch, active):
     """One epoch of ``EarlyStopping.on_epoch_end`` for every model, in the graph.
 
@@ -385,20 +406,11 @@ def _monitor(params: dict, mon: dict, row: tf.Tensor, epoch, active):
     Returns the new state, whether each model improved (its best is kept),
     and which models stop.
     """
-    column = params["column"]
-    current = tf.cast(
-        tf.gather(row, tf.maximum(column, 0), axis=1, batch_dims=1), tf.float64
-    )
-
-    def better(a, b):
-        return tf.where(params["maximize"], a > b, a < b)
-
-    applicable = active & (column >= 0) & (epoch >= params["start"])
+    applicable = active & (params["column"] >= 0) & (epoch >= params["start"])
     wait = tf.where(applicable, mon["wait"] + 1, mon["wait"])
-    shifted = current - params["min_delta"]
-    improved = applicable & (~mon["has_best"] | better(shifted, mon["best"]))
+    current, shifted, improved = _improvement(params, mon, row, applicable)
     baseline = params["baseline"]
-    beats_baseline = tf.math.is_nan(baseline) | better(shifted, baseline)
+    beats_baseline = tf.math.is_nan(baseline) | _better(params, shifted, baseline)
     wait = tf.where(improved & beats_baseline, tf.zeros_like(wait), wait)
     stops = applicable & ~improved & (wait >= params["patience"]) & (epoch > 0)
     new = {
@@ -422,17 +434,11 @@ def _plateau(params: dict, mon: dict, row: tf.Tensor, lr: tf.Tensor, active):
     floats), the cooldown starts and the wait clears. Returns the new state
     and the models' learning rates ``lr`` (shape (n_models,)) after it.
     """
-    column = params["column"]
-    current = tf.cast(
-        tf.gather(row, tf.maximum(column, 0), axis=1, batch_dims=1), tf.float64
-    )
-    applicable = active & (column >= 0)
+    applicable = active & (params["column"] >= 0)
     cooling = applicable & (mon["cooldown"] > 0)
     cooldown = tf.where(cooling, mon["cooldown"] - 1, mon["cooldown"])
     wait = tf.where(cooling, tf.zeros_like(mon["wait"]), mon["wait"])
-    shifted = current - params["min_delta"]
-    better = tf.where(params["maximize"], shifted > mon["best"], shifted < mon["best"])
-    improved = applicable & (~mon["has_best"] | better)
+    current, _, improved = _improvement(params, mon, row, applicable)
     wait = tf.where(improved, tf.zeros_like(wait), wait)
     counting = applicable & ~improved & (cooldown <= 0)
     wait = tf.where(counting, wait + 1, wait)
