@@ -42,6 +42,7 @@ Modules, lower ones never importing higher ones:
 
 from bdl_helpers import (
     _env,  # noqa: F401  (must run before TensorFlow is imported)
+    _memory,
     grading,
     widgets,
 )
@@ -145,3 +146,7 @@ __all__ = [
     "weight_norms",
 ]
 __version__ = "0.1.0"
+
+# Last, once TensorFlow and Keras are loaded: in a notebook, return the memory
+# each cell leaves behind (see _memory.py; Binder's 2 GB hold two kernels).
+_memory.release_after_cells()

@@ -28,6 +28,7 @@ pip.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -270,6 +271,7 @@ def learner_path(home: Path, env: Path) -> dict[str, tuple[float, float]]:
     # every request).
     lab_log = home.parent / "jupyterlab.log"
     run_log = home.parent / "notebook-run.log"
+    logs = contextlib.ExitStack()  # closed when the processes have ended
     sampler = MemorySampler()
     sampler.start()
     port = _free_port()
@@ -287,7 +289,7 @@ def learner_path(home: Path, env: Path) -> dict[str, tuple[float, float]]:
         cwd=home,
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=lab_log.open("w"),
+        stderr=logs.enter_context(lab_log.open("w")),
     )
     sampler.roots[lab.pid] = True
     base = f"http://127.0.0.1:{port}"
@@ -341,7 +343,7 @@ def learner_path(home: Path, env: Path) -> dict[str, tuple[float, float]]:
             env=environment,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=run_log.open("w"),
+            stderr=logs.enter_context(run_log.open("w")),
             text=True,
         )
         sampler.roots[driver.pid] = False
@@ -378,6 +380,7 @@ def learner_path(home: Path, env: Path) -> dict[str, tuple[float, float]]:
             driver.wait(timeout=60)
         lab.terminate()
         lab.wait(timeout=60)
+        logs.close()
         sampler.stopped.set()
     return {
         **idle,

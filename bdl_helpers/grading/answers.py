@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
-from bdl_helpers._validation import check_float
+from bdl_helpers._validation import ArgumentError, check_float
 from bdl_helpers.grading._messages import (
     _argument_error,
     _article,
@@ -329,10 +329,9 @@ def answer_digest(answer: Any, *, salt: str) -> str:
 
     Raises
     ------
-    TypeError
-        If ``answer`` is of another type.
-    ValueError
-        If ``salt`` is not a non-empty string.
+    ArgumentError
+        If ``answer`` is of another type, or ``salt`` is not a non-empty
+        string (a ``ValueError`` and a ``TypeError``).
 
     See Also
     --------
@@ -354,7 +353,7 @@ def answer_digest(answer: Any, *, salt: str) -> str:
         raise _argument_error("salt", "answer_digest", "a non-empty string", salt)
     text = _normal_form(answer)
     if text is None:
-        raise TypeError(
+        raise ArgumentError(
             "The 'answer' parameter of answer_digest must be a str, number, bool, "
             f"None, or a list, tuple or set of them. Got {_describe(answer)} instead."
         )

@@ -125,25 +125,17 @@ decay_steps=1, decay_rate=...) to the optimizer instead.
     func = "check_optimizer"
     if kind is not None and not isinstance(kind, str):
         raise _argument_error("kind", func, "an optimizer name such as 'SGD'", kind)
+    given = {
+        "learning_rate": learning_rate,
+        "decay_rate": decay_rate,
+        "momentum": momentum,
+        "clipnorm": clipnorm,
+        "clipvalue": clipvalue,
+        "global_clipnorm": global_clipnorm,
+    }
     floats = {
-        "learning_rate": check_float(
-            learning_rate, "learning_rate", func, min_value=0.0, allow_none=True
-        ),
-        "decay_rate": check_float(
-            decay_rate, "decay_rate", func, min_value=0.0, allow_none=True
-        ),
-        "momentum": check_float(
-            momentum, "momentum", func, min_value=0.0, allow_none=True
-        ),
-        "clipnorm": check_float(
-            clipnorm, "clipnorm", func, min_value=0.0, allow_none=True
-        ),
-        "clipvalue": check_float(
-            clipvalue, "clipvalue", func, min_value=0.0, allow_none=True
-        ),
-        "global_clipnorm": check_float(
-            global_clipnorm, "global_clipnorm", func, min_value=0.0, allow_none=True
-        ),
+        name: check_float(value, name, func, min_value=0.0, allow_none=True)
+        for name, value in given.items()
     }
     keras = _keras()
     optimizer = _require_optimizer(model_or_optimizer)

@@ -286,8 +286,8 @@ def check_layers(model: Any, expected: Sequence[type | str]) -> keras.Model:
     GradingError
         If ``model`` is not a model, or its layers differ. The message lists
         both sequences and points at the first difference.
-    TypeError
-        If ``expected`` is a string rather than a list.
+    ArgumentError
+        If ``expected`` is a string rather than a list (also a ``TypeError``).
     ValueError
         If an entry of ``expected`` does not name a Keras layer.
 
@@ -317,9 +317,11 @@ is Dense. Expected: Dense, Dropout, Dense. Found: Dense, Dense. Hint: add a \
 keras.layers.Dropout layer after layer 0 (Dense).
     """
     if isinstance(expected, str) or not isinstance(expected, Iterable):
-        raise TypeError(
-            "The 'expected' parameter of check_layers must be a list of layer "
-            f"classes or names, such as ['Dense', 'Dropout']. Got {expected!r} instead."
+        raise _argument_error(
+            "expected",
+            "check_layers",
+            "a list of layer classes or names, such as ['Dense', 'Dropout']",
+            expected,
         )
     classes = [_layer_class(entry, "check_layers") for entry in expected]
     model = _require_model(model)
@@ -743,8 +745,8 @@ def check_trainable(model: Any, expected: Sequence[bool]) -> keras.Model:
         If ``model`` is not a model, has another number of layers, or a
         layer's ``trainable`` flag differs. The message names the first such
         layer and lists both sequences.
-    TypeError
-        If ``expected`` is not a sequence of bools.
+    ArgumentError
+        If ``expected`` is not a sequence of bools (also a ``TypeError``).
 
     See Also
     --------
@@ -773,15 +775,16 @@ frozen. Expected: trains, trains. Found: frozen, trains. Hint: leave \
 model.layers[0].trainable at True (the default), then compile the model.
     """
     if isinstance(expected, str) or not isinstance(expected, Iterable):
-        raise TypeError(
-            "The 'expected' parameter of check_trainable must be a list of bools, "
-            f"one per layer, such as [False, True]. Got {expected!r} instead."
+        raise _argument_error(
+            "expected",
+            "check_trainable",
+            "a list of bools, one per layer, such as [False, True]",
+            expected,
         )
     expected = list(expected)
     if not all(isinstance(flag, bool) for flag in expected):
-        raise TypeError(
-            "The 'expected' parameter of check_trainable must hold only bools. "
-            f"Got {expected!r} instead."
+        raise _argument_error(
+            "expected", "check_trainable", "a list holding only bools", expected
         )
     model = _require_model(model)
     layers = _layers(model)
