@@ -50,7 +50,7 @@ def _is_notebook_cell(item: pytest.Item) -> bool:
 
 def _rank(item: pytest.Item) -> int:
     if item.path.name == "test_binder.py":
-        return -1  # one test of four minutes (when enabled): start it first
+        return -1  # one test of about 2.5 minutes (when enabled): start it first
     if _is_notebook_cell(item):
         return 0
     if item.get_closest_marker("xdist_group") is not None:
