@@ -130,25 +130,25 @@ def _use_course_execute_in_validate() -> None:
 _use_course_execute_in_validate()
 
 
-# Validate's report names each failed test by the one line its docstring says
-# (see nbgrader_steps.summarize_test_cell), then gives the error, instead of
+# Validate's report opens with every exercise's verdict, passed or not, then
+# names each failed test by its exercise and the one line its docstring says
+# (see nbgrader_steps.summarize_validation), then gives the error, instead of
 # repeating the whole test cell: the learner reads one short line per
-# exercise. Both the JupyterLab button and `nbgrader validate` print what
+# failure. Both the JupyterLab button and `nbgrader validate` print what
 # Validator.validate returns, so wrapping it (once) serves both.
 def _short_validation_report() -> None:
+    import nbformat
     from nbgrader.validator import Validator
 
-    from nbgrader_steps import summarize_test_cell
+    from nbgrader_steps import summarize_validation
 
     validate = Validator.validate
     if getattr(validate, "_bdl_short_report", False):
         return
 
     def short_report(self, filename):
-        results = validate(self, filename)
-        for failure in results.get("failed", []):
-            failure["source"] = summarize_test_cell(failure["source"])
-        return results
+        nb = nbformat.read(filename, as_version=4)  # as saved, before it runs
+        return summarize_validation(validate(self, filename), nb)
 
     short_report._bdl_short_report = True
     Validator.validate = short_report

@@ -19,6 +19,10 @@ These steps close the cheap holes, and make every failure visible:
   (:func:`explain_unanswered`), and a failed ``assert`` of a test cell to its
   message (:func:`shorten_failed_assert`), in Validate's report and in the
   feedback.
+- :func:`summarize_validation` (wrapped around ``Validator.validate`` by
+  ``nbgrader_config.py``): Validate's report opens with each exercise's
+  verdict, passed or not, and names each failed test by its exercise and its
+  docstring's line instead of its code.
 - :class:`CourseExecute` also: a submission whose answer kills the kernel (for
   example ``os._exit(0)``) is still graded: the cells before the crash keep
   their points, every later cell gets an error output saying the kernel died
@@ -509,6 +513,72 @@ def summarize_test_cell(source: str) -> str:
         return " ".join(docstring.split())
     lines = source.strip().splitlines()
     return lines[0] + (" ..." if len(lines) > 1 else "") if lines else ""
+
+
+_EXERCISE = re.compile(r"-ex(\d+)-")
+
+
+def _exercise_of(cell) -> str:
+    """The exercise a test cell belongs to, from its grade id (``ch00-ex2-...``)."""
+    found = _EXERCISE.search(_nbgrader(cell).get("grade_id", ""))
+    return f"Exercise {int(found.group(1))}" if found else "Check"
+
+
+def summarize_validation(results: dict, nb) -> dict:
+    r"""Validate's report for a learner: the verdict per exercise, then each failure.
+
+    ``results`` is what nbgrader's ``Validator.validate`` returns for the
+    notebook ``nb`` as saved (before Validate ran it). Each failed test cell
+    shows as ``Exercise N · <its docstring's line>`` (see
+    :func:`summarize_test_cell`), and the first one opens with a line per
+    exercise, passed or not, so the report starts with the whole verdict:
+    nbgrader's dialog (and ``nbgrader validate``) lists only the failed cells,
+    and says nothing about the exercises that pass.
+
+    >>> from nbformat.v4 import new_code_cell
+    >>> def test(grade_id, source):
+    ...     return new_code_cell(source, metadata={"nbgrader": {
+    ...         "grade": True, "grade_id": grade_id, "points": 1}})
+    >>> nb = {"cells": [test("ch00-ex1-a", "'Check a.'\nassert a"),
+    ...                 test("ch00-ex2-b", "'Check b.'\nassert b"),
+    ...                 test("ch00-ex2-c", "'Check c.'\nassert c")]}
+    >>> report = summarize_validation(
+    ...     {"failed": [{"source": "'Check c.'\nassert c", "error": "E"}]}, nb)
+    >>> print(report["failed"][0]["source"])
+    Exercise 1: passes.
+    Exercise 2: 1 of 2 checks fail.
+    <BLANKLINE>
+    Exercise 2 · Check c.
+    """
+    failed = results.get("failed")
+    if not failed:
+        return results
+    tests = [c for c in nb["cells"] if is_autograded_test(c)]
+    by_source = {c["source"].strip(): c for c in tests}
+    failing = set()
+    for failure in failed:
+        cell = by_source.get(failure["source"].strip())
+        label = _exercise_of(cell) if cell is not None else "Check"
+        if cell is not None:
+            failing.add(id(cell))
+        failure["source"] = f"{label} · {summarize_test_cell(failure['source'])}"
+    exercises: dict[str, list[bool]] = {}
+    for cell in tests:
+        exercises.setdefault(_exercise_of(cell), []).append(id(cell) in failing)
+    lines = []
+    for label, fails in exercises.items():
+        if not any(fails):
+            lines.append(f"{label}: passes.")
+        elif all(fails):
+            lines.append(
+                f"{label}: fails."
+                if len(fails) == 1
+                else f"{label}: all {len(fails)} checks fail."
+            )
+        else:
+            lines.append(f"{label}: {sum(fails)} of {len(fails)} checks fail.")
+    failed[0]["source"] = "\n".join(lines) + "\n\n" + failed[0]["source"]
+    return results
 
 
 class MarkCaseStudyCells(NbGraderPreprocessor):

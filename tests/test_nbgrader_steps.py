@@ -9,18 +9,25 @@ test_grading_pipeline.py check it end to end).
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from nbgrader_steps import (
     CASE_STUDY_KEY,
     MarkCaseStudyCells,
+    _exercise_of,
     cell_names,
     cells_to_skip,
     shorten_failed_assert,
     source_digest,
     summarize_test_cell,
+    summarize_validation,
 )
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _setup(source: str = "import numpy as np"):
@@ -224,3 +231,58 @@ def test_a_cell_that_is_not_a_test_keeps_its_traceback():
 )
 def test_a_failed_test_is_summarized_by_its_docstring(source, summary):
     assert summarize_test_cell(source) == summary
+
+
+def _test_cell(grade_id: str, source: str):
+    meta = {"nbgrader": {"grade": True, "grade_id": grade_id, "points": 1}}
+    return new_code_cell(source, metadata=meta)
+
+
+def test_validate_report_opens_with_every_exercise_passed_or_not():
+    cells = [
+        _test_cell("ch04-ex1-a", '"""Check a."""\nassert a'),
+        _test_cell("ch04-ex2-b", '"""Check b."""\nassert b'),
+        _test_cell("ch04-ex2-c", '"""Check c."""\nassert c'),
+        _test_cell("ch04-ex3-d", '"""Check d."""\nassert d'),
+        new_code_cell("x = 1"),  # not a test
+    ]
+    nb = new_notebook(cells=cells)
+    failed = [
+        {"source": cells[i].source, "error": f"E{i}", "raw_error": f"E{i}"}
+        for i in (1, 2, 3)
+    ]
+    report = summarize_validation({"failed": failed}, nb)
+    sources = [f["source"] for f in report["failed"]]
+    assert sources[0] == (
+        "Exercise 1: passes.\n"
+        "Exercise 2: all 2 checks fail.\n"
+        "Exercise 3: fails.\n\n"
+        "Exercise 2 · Check b."
+    )
+    assert sources[1:] == ["Exercise 2 · Check c.", "Exercise 3 · Check d."]
+    assert [f["error"] for f in report["failed"]] == ["E1", "E2", "E3"]
+
+
+def test_validate_report_without_failures_is_unchanged():
+    nb = new_notebook(cells=[_test_cell("ch04-ex1-a", "assert a")])
+    assert summarize_validation({}, nb) == {}
+    changed = {"changed": [{"source": "assert a"}]}
+    assert summarize_validation(changed, nb) == changed
+
+
+def test_a_failure_the_notebook_does_not_hold_is_still_reported():
+    nb = new_notebook(cells=[_test_cell("ch04-ex1-a", "assert a")])
+    report = summarize_validation({"failed": [{"source": "assert b"}]}, nb)
+    assert report["failed"][0]["source"].endswith("Check · assert b")
+    assert report["failed"][0]["source"].startswith("Exercise 1: passes.")
+
+
+def test_every_test_cell_names_its_exercise_in_its_grade_id():
+    unnamed = []
+    for path in sorted(REPO_ROOT.glob("notebooks/[0-9][0-9]-*/[0-9][0-9]-*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and cell.cell_type == "code":
+                if _exercise_of(cell) == "Check":
+                    unnamed.append(f"{path.name}: {meta.get('grade_id')}")
+    assert not unnamed, "use grade ids like 'ch04-ex2-...':\n" + "\n".join(unnamed)

@@ -449,8 +449,12 @@ def test_learner_validates_an_untouched_chapter_and_reads_a_short_report(learner
         (ARTIFACTS_DIR / "learner-validate-report.txt").write_text(report)
         assert "is not answered yet" in report, report[:3000]
         assert "Traceback" not in report, report[:3000]
-        # Each failed test named by its docstring's line, not its code.
-        assert "Check build_model()" in report, report[:3000]
+        # First the verdict per exercise, then each failed test named by its
+        # exercise and its docstring's line, not its code.
+        verdict = report.split("Exercise 1 ·")[0]
+        for exercise in (1, 2, 3, 4):
+            assert f"Exercise {exercise}: " in verdict, report[:3000]
+        assert "Exercise 2 · Check build_model()" in report, report[:3000]
         assert "bdl.grading" not in report, report[:3000]
         assert "There was an error running the validate command" not in report
 
