@@ -18,11 +18,13 @@ return what the cell left behind. They run in a background thread, so the
 cell is reported done at once; a collection costs about 10 ms at first and
 grows with what the notebook keeps (0.1 s at the end of chapter 00, 0.33 s
 at the end of chapter 11), so it runs only after a cell that took at least
-5 times as long as the last collection: a quick next cell waits for the
-interpreter lock at most a fifth of the time it waited before. Measured on
-chapter 00 (2026-12-02): the kernel's peak 920 -> 889 MiB, its size at the
-end 920 -> 873 MiB, the run's time unchanged (37-41 s); the Binder check's
-peak (JupyterLab, the run's kernel, Validate's kernel) 1,519 -> 1,361 MiB.
+5 times as long as the last collection: a cell run right after it waits for
+the interpreter lock at most a fifth of the previous cell's time, and a
+quick cell never starts one. Measured on chapter 00 (2026-12-02): the
+kernel's peak 920 -> 889 MiB, its size at the end 920 -> 873 MiB, the run's
+time unchanged (37-41 s); chapter 13's peak 1,108 -> 1,055 MiB in the same
+46 s; the Binder check's peak (JupyterLab, the run's kernel, Validate's
+kernel) 1,519 -> 1,361-1,399 MiB.
 """
 
 from __future__ import annotations
@@ -53,8 +55,10 @@ def _malloc_trim() -> Callable[[], Any]:
 
 
 def release_after_cells(shell: Any = None) -> bool:
-    """Collect garbage and trim the heap after every cell of an IPython shell.
+    """Collect garbage and trim the heap after the cells of an IPython shell.
 
+    After a cell that ran at least ``_COST_SHARE`` times as long as the last
+    collection took, in a background thread (see the module's docstring).
     Does nothing outside IPython, and registers once however often it is
     called. Returns whether the shell now releases memory after its cells.
     """

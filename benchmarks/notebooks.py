@@ -21,16 +21,22 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from execute_notebooks import time_notebooks  # noqa: E402  (path set just above)
 
 TARGET_SECONDS = 60
+# Chapters with a target of their own: 15 trains seven ensemble methods.
+TARGET_SECONDS_OF = {"15-ensembles.ipynb": 150}
 TARGET_MIB = 1536
+
+
+def _target(path: Path) -> int:
+    return TARGET_SECONDS_OF.get(path.name, TARGET_SECONDS)
 
 
 def main() -> int:
     timings = time_notebooks(sys.argv[1:], write=False)
-    slow = [t for t in timings if t.seconds > TARGET_SECONDS]
+    slow = [t for t in timings if t.seconds > _target(t.path)]
     heavy = [t for t in timings if t.peak_mib and t.peak_mib > TARGET_MIB]
     failed = [t for t in timings if not t.ok]
     for timing in slow:
-        print(f"slower than {TARGET_SECONDS} s: {timing.path.name}")
+        print(f"slower than {_target(timing.path)} s: {timing.path.name}")
     for timing in heavy:
         print(f"more than {TARGET_MIB} MiB: {timing.path.name}")
     for timing in failed:
