@@ -15,8 +15,8 @@ once per architecture, batch size and training-set size; a new penalty
 factor, dropout rate or noise level, a new learning rate, number of epochs
 or dataset of the same size reuses it, so such a move costs only the
 training itself and the drawing: 0.5-0.8 s measured on the idle 2-core
-machine for the default model at up to 500 epochs, about 2.5 s with
-dropout or input noise (trained without XLA, see :func:`_use_xla`).
+machine for the default model at up to 500 epochs, with or without
+dropout and input noise.
 Adding a layer, or switching a regularizer on or off, compiles anew (3-5 s),
 and so does the first move (the first figure is trained without XLA).
 """
@@ -159,21 +159,6 @@ input_noise
     return model
 
 
-def _use_xla(model_settings: dict) -> bool:
-    """Whether a slider move's retrain compiles its training loop with XLA.
-
-    A playground retrains one architecture many times, so XLA's compile
-    (a few seconds, once per architecture, then kept on disk) pays back
-    where ``jit_compile="auto"``, judging one call, would not: a 200-epoch
-    retrain of the default model takes 0.1 s instead of 1.2 s. Not with
-    Dropout or GaussianNoise: XLA's CPU Philox generator, which a single
-    model's random layers use, costs about 0.3 ms per draw, more than the
-    whole step without XLA. Not for the first figure either (see
-    :func:`playground`).
-    """
-    return not (model_settings.get("dropout") or model_settings.get("input_noise"))
-
-
 def _draw(
     dataset: str,
     noise: float,
@@ -291,7 +276,7 @@ def playground(**defaults: Any) -> Any:
         # trains without XLA, whose compile would add 10 s and 160 MiB to
         # chapter 00's kernel; the loops of slider moves compile with XLA.
         nonlocal first
-        xla = not first and _use_xla(settings)
+        xla = not first
         first = False
         return _draw(xla=xla, **settings)
 

@@ -18,7 +18,8 @@ Runs in one process, on the book's settings:
    against the same run without capturing;
 7. the cost of a second call: ``bdl.fit`` of a small model again (the same
    model, and a newly built one), beyond its training steps;
-8. the ``jit_compile="auto"`` rule: XLA against no XLA at a few sizes;
+8. the ``jit_compile="auto"`` rule: XLA against no XLA on wide layers,
+   small batches and narrow layers (chapter 06's 15 layers of 5 units);
 9. a grid over a setting (five dropout rates, five noise levels): the
    first value's call, which traces and compiles, against the next ones,
    which reuse its loop;
@@ -35,6 +36,7 @@ benchmark`` (not part of CI)::
 
     python benchmarks/engine.py            # the book's full settings (~15 min)
     python benchmarks/engine.py --quick    # model.fit timed on 10% of the epochs
+    python benchmarks/engine.py --only auto-rule   # one of sections 5-10
 """
 
 from __future__ import annotations
@@ -106,11 +108,19 @@ def main() -> None:
         action="store_true",
         help="time model.fit on a tenth of the epochs and extrapolate",
     )
+    parser.add_argument(
+        "--only",
+        choices=sorted(SECTIONS),
+        help="run one of the sections 5-10 alone (no speedup line)",
+    )
     args = parser.parse_args()
     epochs = 4000
     keras_epochs = epochs // 10 if args.quick else epochs
     circles = bdl.load_dataset("circles", n_samples=100, n_train=30)
     blobs = bdl.load_dataset("blobs", one_hot=True)
+    if args.only:
+        SECTIONS[args.only](circles, blobs)
+        return
 
     print("1. Circles listing: 500 ReLU units, Adam, 30 rows, validation every epoch")
     bdl.set_seed(1)
@@ -340,17 +350,43 @@ def second_call(blobs) -> None:
         )
 
 
+def deep_narrow_model(n_hidden: int = 15) -> keras.Model:
+    """Chapter 06's deep ReLU net: ``n_hidden`` layers of 5 units, SGD."""
+    model = keras.Sequential([keras.Input((2,))])
+    for _ in range(n_hidden):
+        model.add(
+            keras.layers.Dense(5, activation="relu", kernel_initializer="he_uniform")
+        )
+    model.add(keras.layers.Dense(1, activation="sigmoid"))
+    model.compile(
+        loss="binary_crossentropy",
+        optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9),
+        metrics=["accuracy"],
+    )
+    return model
+
+
 def auto_rule(circles, blobs) -> None:
+    """XLA against no XLA where the rule's branches meet: wide layers (the
+    circles listing), small batches, and narrow layers at full batches."""
     print(
-        "8. jit_compile: XLA against no XLA (model-steps = models x epochs x batches)"
+        "8. jit_compile: XLA against no XLA (steps = epochs x batches; "
+        "model-steps = models x steps)"
     )
+    circles500 = bdl.load_dataset("circles", n_samples=1000, n_train=500)
     cases = (
-        ("1 circles model, 4,000 epochs", 1, circles, circles_model, 4000),
-        ("10 blobs models, 200 epochs x 16", 10, blobs, blobs_model, 200),
-        ("10 circles models, 4,000 epochs", 10, circles, circles_model, 4000),
-        ("30 circles models, 4,000 epochs", 30, circles, circles_model, 4000),
+        ("1 circles model, 4,000 epochs", 1, circles, circles_model, 4000, 32),
+        ("10 circles models, 4,000 epochs", 10, circles, circles_model, 4000, 32),
+        ("30 circles models, 4,000 epochs", 30, circles, circles_model, 4000, 32),
+        ("10 blobs models, 200 epochs x 16", 10, blobs, blobs_model, 200, 32),
+        ("10 blobs models, 500 epochs x 16", 10, blobs, blobs_model, 500, 32),
+        ("10 blobs models, batch 8, 70 x 63", 10, blobs, blobs_model, 70, 8),
+        ("1 blobs model, batch 1, 200 x 500", 1, blobs, blobs_model, 200, 1),
+        ("10 nets, 15 x 5 units, 500 x 16", 10, circles500, deep_narrow_model, 500, 32),
     )
-    for label, n, data, build, epochs in cases:
+    for jit in (False, True):  # TensorFlow's and XLA's one-off start-up
+        bdl.fit(circles_model(), *circles.train, epochs=2, verbose=0, jit_compile=jit)
+    for label, n, data, build, epochs, batch_size in cases:
         seconds = {}
         for jit in (False, True):
             bdl.training.clear_cache()
@@ -360,16 +396,18 @@ def auto_rule(circles, blobs) -> None:
                 models,
                 *data.train,
                 epochs=epochs,
+                batch_size=batch_size,
                 validation_data=data.test,
                 seed=0,
                 verbose=0,
                 jit_compile=jit,
             )
-        steps = n * epochs * int(np.ceil(len(data.x_train) / 32))
-        auto = steps >= bdl.training.fitting.XLA_MIN_MODEL_STEPS
+        steps = n * epochs * int(np.ceil(len(data.x_train) / batch_size))
+        auto = bdl.training.fitting.use_xla(models[0], n, steps // n)
         best = seconds[True] < seconds[False]
         print(
-            f"   {label:<34} {steps:>7} model-steps: no XLA {seconds[False]:6.2f} s, "
+            f"   {label:<34} {steps // n:>6} steps, {steps:>7} model-steps: "
+            f"no XLA {seconds[False]:6.2f} s, "
             f"XLA {seconds[True]:6.2f} s; auto picks {'XLA' if auto else 'no XLA'}"
             f"{'' if auto == best else ' (not the faster one)'}"
         )
@@ -431,6 +469,16 @@ def width_sweep() -> None:
         f"    the sweep {first:6.2f} s, again {again:6.2f} s: tracing and "
         f"compiling are {(first - again) / first:.0%} of the first"
     )
+
+
+SECTIONS = {
+    "bagging": lambda circles, blobs: bagging(blobs),
+    "snapshots": lambda circles, blobs: snapshots(blobs),
+    "second-call": lambda circles, blobs: second_call(blobs),
+    "auto-rule": auto_rule,
+    "grid": lambda circles, blobs: setting_grid(circles),
+    "width-sweep": lambda circles, blobs: width_sweep(),
+}
 
 
 if __name__ == "__main__":

@@ -694,3 +694,22 @@ def test_fit_many_jit_compile_must_be_bool_or_auto():
     (x, y), _ = _data("categorical")
     with pytest.raises(ValueError, match="'jit_compile' parameter of fit_many"):
         fit_many([_build_case("sgd-momentum")], x, y, epochs=1, jit_compile="yes")
+
+
+def test_auto_xla_rule_by_steps_and_width():
+    """XLA for long loops, and for shorter ones of many wide models
+    (benchmarks/engine.py, "auto rule")."""
+    from bdl_helpers.training.fitting import use_xla
+
+    def mlp(width, depth):
+        model = keras.Sequential([keras.Input((2,))])
+        for _ in range(depth):
+            model.add(keras.layers.Dense(width, activation="relu"))
+        model.add(keras.layers.Dense(1, activation="sigmoid"))
+        return model
+
+    narrow, wide = mlp(5, 15), mlp(500, 1)
+    assert use_xla(wide, 10, 4_000) and not use_xla(wide, 1, 4_000)
+    assert not use_xla(narrow, 10, 8_000)  # chapter 06's 15 layers of 5 units
+    assert use_xla(narrow, 1, 100_000)  # chapter 02's batch size 1
+    assert not use_xla(narrow, 150, 1_000)

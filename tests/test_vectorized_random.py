@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 
 import bdl_helpers  # noqa: F401  (quiet TensorFlow before it loads)
-from bdl_helpers.training import clear_cache, fit_many, repeat
+from bdl_helpers.training import clear_cache, fit, fit_many, repeat
 from bdl_helpers.training._vectorized_random import (
     CONVERTED_OPS,
     register_random_converters,
@@ -408,3 +408,23 @@ def test_repeat_agrees_statistically_with_tensorflows_loop(extra):
     assert abs(ours.mean() - theirs.mean()) <= 4 * standard_error + 0.01
     # Different streams (the engine really rebuilt its program without them).
     assert not np.array_equal(ours, theirs)
+
+
+def test_one_model_with_xla_draws_what_it_draws_among_many(fallbacks):
+    """Compiled with XLA, a single model's dropout masks come from the same
+    vectorized streams as those of the same-seed member of a larger run (XLA's
+    CPU Philox would cost more than the step), so the two train alike."""
+    data = _circles()
+
+    def model(seed):
+        keras.utils.set_random_seed(seed)
+        return _build(lambda s: [keras.layers.Dropout(0.4)])()
+
+    alone = model(1)
+    fit(alone, *data.train, epochs=5, shuffle=False, verbose=0, jit_compile=True)
+    pair = [model(1), model(2)]
+    fit_many(pair, *data.train, epochs=5, shuffle=False, verbose=0, jit_compile=True)
+    assert fallbacks == []
+    for a, b in zip(alone.get_weights(), pair[0].get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert np.abs(alone.get_weights()[-2] - pair[1].get_weights()[-2]).max() > 1e-3

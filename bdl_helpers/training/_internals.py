@@ -92,6 +92,13 @@ def missing_internals() -> list[str]:
             checks[f"tensorflow...pfor.{name}"] = hasattr(pfor, name)
     except ImportError:
         checks["tensorflow.python.ops.parallel_for.pfor"] = False
+    try:
+        from tensorflow.python.ops.parallel_for import control_flow_ops
+
+        # One model with random layers is vectorized by pfor itself (stack._vmap).
+        checks["tensorflow...control_flow_ops.pfor"] = hasattr(control_flow_ops, "pfor")
+    except ImportError:
+        checks["tensorflow.python.ops.parallel_for.control_flow_ops"] = False
     missing.extend(name for name, ok in checks.items() if not ok)
     return missing
 

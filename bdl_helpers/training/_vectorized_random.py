@@ -322,7 +322,8 @@ def register_random_converters() -> None:
 
     The values have the op's shape, dtype and distribution but are not
     Philox's: under ``tf.vectorized_map`` a model's numbers differ from those
-    of the same seed in an unvectorized call (``fit``), as streams do between
+    of the same seed in an unvectorized call (``fit`` of one model without
+    XLA; with XLA the engine vectorizes one model too), as streams do between
     ``fit`` and ``model.fit`` already. They depend only on the model's own
     seed (not on its position or on the number of models), so a run is
     reproducible. Everything is uint64 arithmetic, which XLA compiles.

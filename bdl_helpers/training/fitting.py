@@ -34,11 +34,29 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-# jit_compile="auto" uses XLA when a run has at least this many model-steps
-# (models x epochs x batches per epoch). XLA costs seconds to compile and
-# then runs each step several times faster; benchmarks/engine.py measures the
-# break-even ("auto rule" rows) on the book's models.
+# jit_compile="auto" uses XLA when a run is long enough to pay for compiling
+# it (2-3 s more than tracing alone), as measured in benchmarks/engine.py
+# ("auto rule" rows). XLA saves about 0.1 ms per step of the compiled loop on
+# the book's small models, whatever their number (it fuses the step's many
+# small ops), so it pays from about 30,000 steps (epochs x batches); wide
+# layers save much more per model (0.3-0.5 ms per step for Dense(500)), so
+# there it pays from about 40,000 model-steps (models x steps). Deep narrow
+# nets (15 layers of 5 units) gain nothing: XLA's small matrix products are
+# slower, and their runs stay below 30,000 steps.
+XLA_MIN_STEPS = 30_000
 XLA_MIN_MODEL_STEPS = 40_000
+XLA_WIDE_PARAMS = 1_000  # weights per model from which it counts as wide
+
+
+def use_xla(model: keras.Model, n_models: int, steps: int) -> bool:
+    """The ``jit_compile="auto"`` decision: ``n_models`` copies of ``model``
+    trained for ``steps`` steps (epochs x batches per epoch)."""
+    if steps >= XLA_MIN_STEPS:
+        return True
+    return model.count_params() >= XLA_WIDE_PARAMS and (
+        n_models * steps >= XLA_MIN_MODEL_STEPS
+    )
+
 
 Callbacks = Sequence[keras.callbacks.Callback] | Callable[[int], Sequence[Any]] | None
 
@@ -161,7 +179,7 @@ def train(
 
     steps = math.ceil(n_rows / batch_size)
     if jit_compile == "auto":
-        jit_compile = n_models * epochs * steps >= XLA_MIN_MODEL_STEPS
+        jit_compile = use_xla(models[0], n_models, epochs * steps)
     for cbs in per_model:
         for cb in cbs:
             late = [e for e in getattr(cb, "epochs", ()) if e >= epochs]
