@@ -14,7 +14,7 @@ only in what you changed. The engine compiles a training loop (with XLA)
 once per architecture, batch size and training-set size; a new penalty
 factor, dropout rate or noise level, a new learning rate, number of epochs
 or dataset of the same size reuses it, so such a move costs only the
-training itself and the drawing: 0.5-0.8 s measured on the idle 2-core
+training itself and the drawing: 0.3-0.8 s measured on the idle 2-core
 machine for the default model at up to 500 epochs, with or without
 dropout and input noise.
 Adding a layer, or switching a regularizer on or off, compiles anew (3-5 s),

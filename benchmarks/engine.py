@@ -18,8 +18,8 @@ Runs in one process, on the book's settings:
    against the same run without capturing;
 7. the cost of a second call: ``bdl.fit`` of a small model again (the same
    model, and a newly built one), beyond its training steps;
-8. the ``jit_compile="auto"`` rule: XLA against no XLA on wide layers,
-   small batches and narrow layers (chapter 06's 15 layers of 5 units);
+8. the ``jit_compile="auto"`` rule: XLA against no XLA on both sides of its
+   thresholds (long loops, wide layers, short loops of small models);
 9. a grid over a setting (five dropout rates, five noise levels): the
    first value's call, which traces and compiles, against the next ones,
    which reuse its loop;
@@ -367,8 +367,9 @@ def deep_narrow_model(n_hidden: int = 15) -> keras.Model:
 
 
 def auto_rule(circles, blobs) -> None:
-    """XLA against no XLA where the rule's branches meet: wide layers (the
-    circles listing), small batches, and narrow layers at full batches."""
+    """XLA against no XLA on both sides of the rule's thresholds: long loops
+    (batch size 1), wide layers (the circles listing), and short loops of
+    small models (blobs at batch 32 and 8, chapter 06's 15 x 5 units)."""
     print(
         "8. jit_compile: XLA against no XLA (steps = epochs x batches; "
         "model-steps = models x steps)"
@@ -402,11 +403,11 @@ def auto_rule(circles, blobs) -> None:
                 verbose=0,
                 jit_compile=jit,
             )
-        steps = n * epochs * int(np.ceil(len(data.x_train) / batch_size))
-        auto = bdl.training.fitting.use_xla(models[0], n, steps // n)
+        steps = epochs * int(np.ceil(len(data.x_train) / batch_size))
+        auto = bdl.training.fitting.use_xla(models[0], n, steps)
         best = seconds[True] < seconds[False]
         print(
-            f"   {label:<34} {steps // n:>6} steps, {steps:>7} model-steps: "
+            f"   {label:<34} {steps:>6} steps, {n * steps:>7} model-steps: "
             f"no XLA {seconds[False]:6.2f} s, "
             f"XLA {seconds[True]:6.2f} s; auto picks {'XLA' if auto else 'no XLA'}"
             f"{'' if auto == best else ' (not the faster one)'}"
