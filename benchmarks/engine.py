@@ -27,6 +27,10 @@ Runs in one process, on the book's settings:
     Blobs-20): each width's call from an empty program cache against the
     same call again, its programs reused; the difference is tracing and
     compiling.
+11. groups: the 30- and 10-repeat circles listings (with validation every
+    epoch, and scored on the test rows only) as one stacked program against
+    the groups the engine cuts them into, run in threads (and, for 30
+    models, one group after the other).
 
 Every figure includes tracing and compilation (XLA's persistent cache is
 off), and each variant of rows 4, 6 and 9 starts from an empty program cache;
@@ -36,7 +40,7 @@ benchmark`` (not part of CI)::
 
     python benchmarks/engine.py            # the book's full settings (~15 min)
     python benchmarks/engine.py --quick    # model.fit timed on 10% of the epochs
-    python benchmarks/engine.py --only auto-rule   # one of sections 5-10
+    python benchmarks/engine.py --only auto-rule   # one of sections 5-11
 """
 
 from __future__ import annotations
@@ -111,7 +115,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         choices=sorted(SECTIONS),
-        help="run one of the sections 5-10 alone (no speedup line)",
+        help="run one of the sections 5-11 alone (no speedup line)",
     )
     args = parser.parse_args()
     epochs = 4000
@@ -223,6 +227,7 @@ def main() -> None:
     auto_rule(circles, blobs)
     setting_grid(circles)
     width_sweep()
+    grouped_runs(circles)
 
     print(f"engine speedup over model.fit: {single_speedup:.0f}x")
 
@@ -472,6 +477,57 @@ def width_sweep() -> None:
     )
 
 
+def grouped_runs(circles) -> None:
+    """Many wide models under XLA: one stack against the engine's groups.
+
+    Each variant is timed from an empty program cache and once more (its
+    program reused), each for itself, in the same process.
+    """
+    from bdl_helpers.training import fitting, groups
+
+    print("11. Groups: repeats of the circles listing, 4,000 epochs, under XLA")
+    rule = fitting.n_groups
+    variants = {
+        "one stack": lambda n, **_: 1,
+        "groups one after another": rule,
+        "groups in threads (the engine)": rule,
+    }
+    # TensorFlow's and XLA's one-off start-up, not charged to the first case.
+    bdl.fit(circles_model(), *circles.train, epochs=2, verbose=0, jit_compile=True)
+    for n, scoring in (
+        (30, {"validation_data": circles.test}),
+        (30, {"test_data": circles.test}),
+        (10, {"validation_data": circles.test}),
+    ):
+        label = "validation every epoch" if "validation_data" in scoring else "test"
+        for name, choose in variants.items():
+            if n < 30 and name == "groups one after another":
+                continue
+            fitting.n_groups = choose
+            cores = groups._cores
+            if name == "groups one after another":
+                groups._cores = lambda: 1
+            try:
+                first, again, _ = first_and_again(
+                    lambda n=n, scoring=scoring: bdl.repeat(
+                        circles_model,
+                        n,
+                        *circles.train,
+                        epochs=4000,
+                        verbose=0,
+                        jit_compile=True,
+                        **scoring,
+                    )
+                )
+            finally:
+                fitting.n_groups, groups._cores = rule, cores
+            count = choose(n, wide=True, jit_compile=True)
+            print(
+                f"    {n} models, {label:<22} {name:<31} ({count} x "
+                f"{-(-n // count):>2}): first {first:6.2f} s, again {again:6.2f} s"
+            )
+
+
 SECTIONS = {
     "bagging": lambda circles, blobs: bagging(blobs),
     "snapshots": lambda circles, blobs: snapshots(blobs),
@@ -479,6 +535,7 @@ SECTIONS = {
     "auto-rule": auto_rule,
     "grid": lambda circles, blobs: setting_grid(circles),
     "width-sweep": lambda circles, blobs: width_sweep(),
+    "groups": lambda circles, blobs: grouped_runs(circles),
 }
 
 

@@ -28,6 +28,7 @@ from bdl_helpers.training.data import (
     check_indices,
     default_seed,
 )
+from bdl_helpers.training.groups import Groups, n_groups
 from bdl_helpers.training.monitors import InLoopMonitors
 
 import keras
@@ -180,6 +181,8 @@ def train(
     steps = math.ceil(n_rows / batch_size)
     if jit_compile == "auto":
         jit_compile = use_xla(models[0], n_models, epochs * steps)
+    wide = models[0].count_params() >= XLA_WIDE_PARAMS
+    groups = Groups(n_models, n_groups(n_models, wide=wide, jit_compile=jit_compile))
     for cbs in per_model:
         for cb in cbs:
             late = [e for e in getattr(cb, "epochs", ()) if e >= epochs]
@@ -215,7 +218,7 @@ def train(
     bar = ProgressBar(epochs, description) if verbose else None
 
     program_args = dict(
-        n_models=n_models,
+        n_models=groups.size,
         x=x,
         y=y,
         n_rows=n_rows,
@@ -275,8 +278,14 @@ def train(
             tf.constant(start, tf.int32),
             tf.constant(count, tf.int32),
         )
+
+        def call():
+            if groups.count == 1:
+                return program(*args)
+            return groups.run(program, args, stack.TRAIN_ARG_AXES, stack.TRAIN_OUT_AXES)
+
         try:
-            return program(*args)
+            return call()
         except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as error:
             if not (key[-1] and _is_xla_failure(error)):
                 raise
@@ -291,7 +300,7 @@ def train(
                 models[0], jit_compile=False, **program_args
             )
             stack.replace_cached(key, program)
-            return program(*args)
+            return call()
 
     active = np.ones(n_models, bool)
     last_logs: list[dict | None] = [None] * n_models
@@ -502,7 +511,9 @@ def fit_many(
     """Train several compiled models of one architecture together.
 
     The models are stacked and trained in one compiled graph, vectorized over
-    the models, so 30 copies cost little more than one. Each model keeps its
+    the models, so 30 copies cost little more than one (many wide models
+    under XLA train as a few such stacks side by side, one thread each: see
+    ``groups.py``). Each model keeps its
     own weights, optimizer state, metrics, shuffling order, random streams
     (dropout, noise), training rows and callbacks. Their learning rates may
     differ, and so may the rates of ``Dropout`` layers, the ``stddev`` of

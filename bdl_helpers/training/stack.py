@@ -487,6 +487,12 @@ def _plateau(params: dict, mon: dict, row: tf.Tensor, lr: tf.Tensor, active):
 # --------------------------------------------------------------------------
 
 
+# The model axis of each argument and result of a training program (None:
+# shared by all models), to run its models in groups (see groups.py).
+TRAIN_ARG_AXES = (0, 0, None, None, None, 0, 0, 0, 0, None, 1, 0, 0, 0, None, None)
+TRAIN_OUT_AXES = (0, 1, 1, 0, 0, 0)
+
+
 def train_program(
     template: keras.Model,
     *,
@@ -732,7 +738,11 @@ def metrics_program(template: keras.Model, n_models: int) -> Callable:
 
     def build():
         steps = _Steps(template)
-        return tf.function(lambda mv: _vmap(n_models, steps.metrics_row, (mv,)))
+
+        def run(mv):  # a def: autograph mistakes this lambda for another
+            return _vmap(n_models, steps.metrics_row, (mv,))
+
+        return tf.function(run)
 
     return _cached(key, build)
 
