@@ -38,7 +38,7 @@ rows 4, 6 and 10 also time the same call again, its program reused. The last
 line is the speedup on the single circles model. Run it with ``make
 benchmark`` (not part of CI)::
 
-    python benchmarks/engine.py            # the book's full settings (~15 min)
+    python benchmarks/engine.py            # the book's full settings (~20 min)
     python benchmarks/engine.py --quick    # model.fit timed on 10% of the epochs
     python benchmarks/engine.py --only auto-rule   # one of sections 5-11
 """
