@@ -49,14 +49,17 @@ XLA_MIN_MODEL_STEPS = 40_000
 XLA_WIDE_PARAMS = 1_000  # weights per model from which it counts as wide
 
 
+def is_wide(model: keras.Model) -> bool:
+    """True if ``model`` has enough weights to count as wide (see above)."""
+    return model.count_params() >= XLA_WIDE_PARAMS
+
+
 def use_xla(model: keras.Model, n_models: int, steps: int) -> bool:
     """The ``jit_compile="auto"`` decision: ``n_models`` copies of ``model``
     trained for ``steps`` steps (epochs x batches per epoch)."""
     if steps >= XLA_MIN_STEPS:
         return True
-    return model.count_params() >= XLA_WIDE_PARAMS and (
-        n_models * steps >= XLA_MIN_MODEL_STEPS
-    )
+    return is_wide(model) and n_models * steps >= XLA_MIN_MODEL_STEPS
 
 
 Callbacks = Sequence[keras.callbacks.Callback] | Callable[[int], Sequence[Any]] | None
@@ -181,8 +184,9 @@ def train(
     steps = math.ceil(n_rows / batch_size)
     if jit_compile == "auto":
         jit_compile = use_xla(models[0], n_models, epochs * steps)
-    wide = models[0].count_params() >= XLA_WIDE_PARAMS
-    groups = Groups(n_models, n_groups(n_models, wide=wide, jit_compile=jit_compile))
+    groups = Groups(
+        n_models, n_groups(n_models, wide=is_wide(models[0]), jit_compile=jit_compile)
+    )
     for cbs in per_model:
         for cb in cbs:
             late = [e for e in getattr(cb, "epochs", ()) if e >= epochs]

@@ -6,10 +6,11 @@ rows x 500 units, 4 MiB) no longer fit the processor's caches. And one XLA
 program keeps about one core busy. So a run of many wide models under XLA is
 cut into equal groups that share one program (traced and compiled once, for
 the group's size) and run side by side in threads. Measured in
-``benchmarks/engine.py --only groups``: the 30-repeat circles listing with
-validation every epoch, 17.5-19.0 s as one group, 7.6-8.3 s as two groups of
-15 (10.2 s when the two run one after the other). Small models are left
-alone: their steps are too short to gain from it.
+``benchmarks/engine.py --only groups`` (its loop reused): the 30-repeat
+circles listing with validation every epoch, 11.8 s as one stack, 8.4 s as
+two groups of 15 in threads (10.3 s when the two run one after the other).
+Models under ``fitting.XLA_WIDE_PARAMS`` weights are left alone: the
+grouping was not measured for them.
 
 Each model computes what it computes in one stacked program, up to float
 rounding: XLA compiles a 15-model and a 30-model stack into different code
@@ -40,7 +41,7 @@ _pools: dict[int, ThreadPoolExecutor] = {}
 def n_groups(n_models: int, *, wide: bool, jit_compile: bool) -> int:
     """How many groups a stacked run of ``n_models`` models is cut into.
 
-    ``wide``: the model counts as wide (``fitting.XLA_WIDE_PARAMS``);
+    ``wide``: the model counts as wide (``fitting.is_wide``);
     ``jit_compile``: the run is compiled with XLA.
     """
     if not (wide and jit_compile) or n_models < MIN_MODELS:
