@@ -171,24 +171,25 @@ def _draw(
     """Train one setting from seed 1 and draw its boundary and curves
     (``xla``: compile the training loop with XLA)."""
     from bdl_helpers.plots import plot_decision_boundary
+    from bdl_helpers.seeding import seeded
     from bdl_helpers.training import fit, predict_many
 
-    import keras
     import matplotlib.pyplot as plt
 
     data = _data(dataset, noise, n_train)
-    keras.utils.set_random_seed(_SEED)
-    model = build_playground_model(data.n_classes, **model_settings)
-    history = fit(
-        model,
-        data.x_train,
-        data.y_train,
-        epochs=epochs,
-        batch_size=batch_size,
-        validation_data=data.test,
-        verbose=0,
-        jit_compile=xla,
-    )
+    # Seeded inside a block: a redraw does not reseed the learner's notebook.
+    with seeded(_SEED):
+        model = build_playground_model(data.n_classes, **model_settings)
+        history = fit(
+            model,
+            data.x_train,
+            data.y_train,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_data=data.test,
+            verbose=0,
+            jit_compile=xla,
+        )
     logs = history.history
     fig, (left, right) = plt.subplots(
         1, 2, figsize=(9.5, 4), layout="constrained", width_ratios=(1, 1.15)

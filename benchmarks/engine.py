@@ -31,6 +31,11 @@ Runs in one process, on the book's settings:
     epoch, and scored on the test rows only) as one stacked program against
     the groups the engine cuts them into, run in threads (and, for 30
     models, one group after the other).
+12. builds: the 30 copies of the circles listing that ``bdl.repeat`` builds,
+    each seeded as it seeds them (``seeding.seeded``) against each after
+    ``keras.utils.set_random_seed``, whose ``tf.random.set_seed`` clears
+    TensorFlow's cache of op kernels; and the share of building in the
+    30-repeat run (its program reused).
 
 Every figure includes tracing and compilation (XLA's persistent cache is
 off), and each variant of rows 4, 6 and 9 starts from an empty program cache;
@@ -40,12 +45,13 @@ benchmark`` (not part of CI)::
 
     python benchmarks/engine.py            # the book's full settings (~20 min)
     python benchmarks/engine.py --quick    # model.fit timed on 10% of the epochs
-    python benchmarks/engine.py --only auto-rule   # one of sections 5-11
+    python benchmarks/engine.py --only auto-rule   # one of sections 5-12
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import time
 
@@ -115,7 +121,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         choices=sorted(SECTIONS),
-        help="run one of the sections 5-11 alone (no speedup line)",
+        help="run one of the sections 5-12 alone (no speedup line)",
     )
     args = parser.parse_args()
     epochs = 4000
@@ -228,6 +234,7 @@ def main() -> None:
     setting_grid(circles)
     width_sweep()
     grouped_runs(circles)
+    builds(circles)
 
     print(f"engine speedup over model.fit: {single_speedup:.0f}x")
 
@@ -528,6 +535,42 @@ def grouped_runs(circles) -> None:
             )
 
 
+def builds(circles) -> None:
+    """Building repeats' models: seeded without and with TensorFlow's seed."""
+    from bdl_helpers.seeding import seeded
+
+    print("12. Builds: the 30 models of a repeat of the circles listing")
+
+    def build_all(seed_with) -> float:
+        start = time.perf_counter()
+        for i in range(30):
+            with seed_with(i):
+                circles_model()
+        return time.perf_counter() - start
+
+    @contextlib.contextmanager
+    def set_random_seed(seed: int):
+        keras.utils.set_random_seed(seed)  # what repeat did before
+        yield
+
+    build_all(seeded)  # Keras's one-off start-up, not charged to either
+    for _ in range(2):
+        old, new = build_all(set_random_seed), build_all(seeded)
+        print(
+            f"    after keras.utils.set_random_seed {old:5.2f} s, in seeded "
+            f"{new:5.2f} s ({old / new:.1f}x)"
+        )
+    run = lambda: bdl.repeat(  # noqa: E731
+        circles_model, 30, *circles.train, epochs=4000, test_data=circles.test,
+        verbose=0,
+    )
+    _, again, _ = first_and_again(run)
+    print(
+        f"    the 30-repeat run (4,000 epochs, program reused) {again:5.2f} s, "
+        f"of which building {new:4.2f} s"
+    )
+
+
 SECTIONS = {
     "bagging": lambda circles, blobs: bagging(blobs),
     "snapshots": lambda circles, blobs: snapshots(blobs),
@@ -536,6 +579,7 @@ SECTIONS = {
     "grid": lambda circles, blobs: setting_grid(circles),
     "width-sweep": lambda circles, blobs: width_sweep(),
     "groups": lambda circles, blobs: grouped_runs(circles),
+    "builds": lambda circles, blobs: builds(circles),
 }
 
 

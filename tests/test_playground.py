@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import bdl_helpers as bdl
 from bdl_helpers.playground import CONTROLS, DEFAULTS, build_playground_model
 
 import keras
+import numpy as np
 import pytest
 
 
@@ -70,3 +73,13 @@ def test_bad_defaults_are_explained(defaults, message):
 def test_bad_settings_of_the_model_are_explained():
     with pytest.raises(ValueError, match="'activation' parameter of playground"):
         build_playground_model(activation="relu6")
+
+
+def test_a_redraw_leaves_the_notebooks_random_state_alone():
+    random.seed(5)
+    np.random.seed(5)  # noqa: NPY002
+    expected = (random.random(), np.random.random())  # noqa: NPY002
+    random.seed(5)
+    np.random.seed(5)  # noqa: NPY002
+    bdl.playground(n_train=30, epochs=50)
+    assert (random.random(), np.random.random()) == expected  # noqa: NPY002
