@@ -482,6 +482,35 @@ def test_epoch_orders_are_permutations():
     assert not np.array_equal(orders[0], orders[1])
 
 
+def test_rank_order_is_a_stable_argsort():
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    ties = rng.integers(0, 4, size=(5, 30)).astype("int64")  # many equal keys
+    wide = rng.integers(-(2**62), 2**62, size=(5, 64), dtype="int64")
+    for key in (ties, wide, ties[:, :1]):
+        np.testing.assert_array_equal(
+            training.data.rank_order(tf.constant(key)).numpy(),
+            np.argsort(key, axis=1, kind="stable"),
+        )
+
+
+@pytest.mark.parametrize("n", [1, 2, 30, 64, 65])
+def test_xla_programs_order_rows_as_the_sort_does(n):
+    import tensorflow as tf
+
+    @tf.function(jit_compile=True)
+    def orders(seeds, epoch):
+        return training.data.epoch_orders(n, seeds, epoch, True, by_rank=True)
+
+    seeds = tf.constant([0, 1, 7, 123456])
+    for epoch in (0, 1, 3999):
+        np.testing.assert_array_equal(
+            orders(seeds, tf.constant(epoch)).numpy(),
+            training.data.epoch_orders(n, seeds, tf.constant(epoch), True).numpy(),
+        )
+
+
 def test_repeat_with_one_run_equals_fit():
     (x, y), val = _data("categorical")
 

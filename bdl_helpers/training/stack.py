@@ -620,9 +620,8 @@ def _build_train(
         i = tf.constant(0)
         while i < count:
             epoch = start + i
-            orders = tf.gather(
-                rows, epoch_orders(n_rows, seeds, epoch, shuffle), batch_dims=1
-            )
+            order = epoch_orders(n_rows, seeds, epoch, shuffle, by_rank=jit_compile)
+            orders = tf.gather(rows, order, batch_dims=1)
             s = [state[0], state[1], state[2], [tf.zeros_like(v) for v in state[3]]]
             if n_full:  # a Python test: XLA compiles even a loop that never runs
                 for b in tf.range(n_full):
