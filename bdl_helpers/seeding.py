@@ -91,10 +91,11 @@ def seeded(seed: int) -> Iterator[None]:
     # What keras.utils.set_random_seed does, less tf.random.set_seed: Keras 3
     # draws initial weights and dropout masks from its own seed through
     # TensorFlow's stateless ops, so TensorFlow's global seed changes none of
-    # them, and setting it clears TensorFlow's cache of op kernels (building
-    # 30 Dense(500) models took 0.95 s that way, 0.56 s without). Keras keeps
-    # its global seed and seed generator as global attributes (Keras
-    # internals, restored as found).
+    # them, and setting it clears TensorFlow's cache of op kernels (30 copies
+    # of the circles listing took 0.84 s to build that way, 0.50 s without:
+    # benchmarks/engine.py --only builds). Keras keeps its global seed and
+    # seed generator as global attributes (Keras internals, restored as found;
+    # checked by training._internals.missing_internals).
     names = (GLOBAL_RANDOM_SEED, GLOBAL_SEED_GENERATOR)
     saved_keras = {name: global_state.get_global_attribute(name) for name in names}
     saved_python = random.getstate()

@@ -99,6 +99,20 @@ def missing_internals() -> list[str]:
         checks["tensorflow...control_flow_ops.pfor"] = hasattr(control_flow_ops, "pfor")
     except ImportError:
         checks["tensorflow.python.ops.parallel_for.control_flow_ops"] = False
+    # repeat seeds each copy through Keras's global seed attributes
+    # (seeding.seeded).
+    try:
+        from keras.src.random import seed_generator
+        from keras.src.utils import rng_utils
+
+        checks["keras.src.random.seed_generator.GLOBAL_SEED_GENERATOR"] = hasattr(
+            seed_generator, "GLOBAL_SEED_GENERATOR"
+        )
+        checks["keras.src.utils.rng_utils.GLOBAL_RANDOM_SEED"] = hasattr(
+            rng_utils, "GLOBAL_RANDOM_SEED"
+        )
+    except ImportError:
+        checks["keras.src.random.seed_generator, keras.src.utils.rng_utils"] = False
     missing.extend(name for name, ok in checks.items() if not ok)
     return missing
 
