@@ -35,8 +35,9 @@ Runs in one process, on the book's settings:
     each seeded as it seeds them (``seeding.seeded``) against each after
     ``keras.utils.set_random_seed``, whose ``tf.random.set_seed`` clears
     TensorFlow's cache of op kernels; and the share of building in the
-    30-repeat run (its program reused). Also the epoch's row order under XLA
-    (16 seeds, 30 rows, 4,000 epochs): XLA's sort against counting ranks.
+    30-repeat run (its program reused).
+13. row order: each epoch's shuffled order of 16 seeds x 30 rows for 4,000
+    epochs under XLA, by XLA's sort against by counting ranks.
 
 Every figure includes tracing and compilation (XLA's persistent cache is
 off), and each variant of rows 4, 6 and 9 starts from an empty program cache;
@@ -46,7 +47,7 @@ benchmark`` (not part of CI)::
 
     python benchmarks/engine.py            # the book's full settings (~20 min)
     python benchmarks/engine.py --quick    # model.fit timed on 10% of the epochs
-    python benchmarks/engine.py --only auto-rule   # one of sections 5-12
+    python benchmarks/engine.py --only auto-rule   # one of sections 5-13
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         choices=sorted(SECTIONS),
-        help="run one of the sections 5-12 alone (no speedup line)",
+        help="run one of the sections 5-13 alone (no speedup line)",
     )
     args = parser.parse_args()
     epochs = 4000
@@ -236,6 +237,7 @@ def main() -> None:
     width_sweep()
     grouped_runs(circles)
     builds(circles)
+    row_order()
 
     print(f"engine speedup over model.fit: {single_speedup:.0f}x")
 
@@ -571,10 +573,14 @@ def builds(circles) -> None:
         f"of which building {new:4.2f} s"
     )
 
+
+def row_order() -> None:
+    """Each epoch's row order under XLA: sorting against counting ranks."""
     from bdl_helpers.training.data import epoch_orders
 
     import tensorflow as tf
 
+    print("13. Row order: 16 seeds x 30 rows x 4,000 epochs under XLA")
     seeds = tf.range(16)
     for by_rank, name in ((False, "sort"), (True, "ranks")):
 
@@ -587,8 +593,7 @@ def builds(circles) -> None:
 
         orders(seeds)  # compiled
         _, seconds = timed(lambda f=orders: f(seeds).numpy())
-        print(f"    row orders of 16 seeds x 30 rows x 4,000 epochs, {name}: "
-              f"{seconds:5.2f} s")
+        print(f"    by {name}: {seconds:5.2f} s")
 
 
 SECTIONS = {
@@ -600,6 +605,7 @@ SECTIONS = {
     "width-sweep": lambda circles, blobs: width_sweep(),
     "groups": lambda circles, blobs: grouped_runs(circles),
     "builds": lambda circles, blobs: builds(circles),
+    "row-order": lambda circles, blobs: row_order(),
 }
 
 
