@@ -47,7 +47,7 @@ benchmark`` (not part of CI)::
 
     python benchmarks/engine.py            # the book's full settings (~20 min)
     python benchmarks/engine.py --quick    # model.fit timed on 10% of the epochs
-    python benchmarks/engine.py --only auto-rule   # one of sections 5-13
+    python benchmarks/engine.py --only auto-rule   # section 4 or one of 5-13
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         choices=sorted(SECTIONS),
-        help="run one of the sections 5-13 alone (no speedup line)",
+        help="run section 4 or one of the sections 5-13 alone (no speedup line)",
     )
     args = parser.parse_args()
     epochs = 4000
@@ -256,9 +256,10 @@ def circles_with(layer_factory) -> keras.Model:
     return model
 
 
-def random_layers(circles, epochs: int, keras_seconds: float) -> None:
+def random_layers(circles, epochs: int, keras_seconds: float | None = None) -> None:
     """Each variant from an empty program cache (its own trace and compile,
-    as a notebook's first call pays), then once more (the program reused)."""
+    as a notebook's first call pays), then once more (the program reused).
+    Without ``keras_seconds`` (``--only random-layers``), no speedup column."""
     print("4. Random layers: 30 repeats of the chapter-16 listing, 4,000 epochs")
     variants = {
         "plain": None,
@@ -281,8 +282,12 @@ def random_layers(circles, epochs: int, keras_seconds: float) -> None:
         print(
             f"   {name:<19} first call {first:6.2f} s = {first / plain[0]:4.2f}x "
             f"plain, again {second:6.2f} s = {second / plain[1]:4.2f}x; "
-            f"{30 * keras_seconds / first:4.0f}x 30 model.fit runs; "
-            f"test accuracy {result.scores['test_accuracy'].mean():.3f}"
+            + (
+                f"{30 * keras_seconds / first:4.0f}x 30 model.fit runs; "
+                if keras_seconds
+                else ""
+            )
+            + f"test accuracy {result.scores['test_accuracy'].mean():.3f}"
         )
 
 
@@ -597,6 +602,7 @@ def row_order() -> None:
 
 
 SECTIONS = {
+    "random-layers": lambda circles, blobs: random_layers(circles, 4000),
     "bagging": lambda circles, blobs: bagging(blobs),
     "snapshots": lambda circles, blobs: snapshots(blobs),
     "second-call": lambda circles, blobs: second_call(blobs),

@@ -73,8 +73,11 @@ def _wide(seed: int, lr: float) -> keras.Model:
 
 
 def _close(ours, theirs):
+    # Rounding errors scale with the array's largest values (a weight near
+    # zero is a sum of larger terms), so the absolute tolerance does too.
     for a, b in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        scale = max(float(np.max(np.abs(b), initial=0.0)), 0.1)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * scale)
 
 
 def _run(monkeypatch, grouped: bool):

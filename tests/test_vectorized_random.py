@@ -137,6 +137,28 @@ def test_successive_values_are_uncorrelated():
     assert np.max(np.abs(lag1)) < 5 / np.sqrt(SIZE)
 
 
+def test_32_bit_hash_is_a_bijection_and_streams_are_not_shifted_copies():
+    """float32 draws come from h(h(j ^ lo) + hi) of a stream key's halves:
+    within a stream no hash repeats, and the streams of neighbouring keys
+    are not one sequence at an offset or in another order."""
+    from bdl_helpers.training._vectorized_random import _bits32, _mix
+
+    n = 1 << 16
+    streams = _mix(tf.constant([1, 2], tf.uint64))  # stream keys are mixed
+    bits = _bits32(streams, n, 1).numpy()[..., 0]
+    assert bits.dtype == np.uint32
+    assert len(np.unique(bits[0])) == n
+    # A shifted copy would share almost every value; by chance they share
+    # about n * n / 2**32 = 1.
+    assert len(np.intersect1d(bits[0], bits[1])) < 10
+
+
+def test_float32_uniform_uses_24_bits():
+    values = draw(uniform).ravel().astype(np.float64)
+    assert np.all(values * 2**24 == np.floor(values * 2**24))
+    assert len(np.unique(values)) > 0.99 * values.size
+
+
 def test_truncated_normal_distribution():
     values = draw(lambda s: tf.random.stateless_truncated_normal([SIZE], seed=s))
     flat = values.ravel()

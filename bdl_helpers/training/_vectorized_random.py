@@ -81,18 +81,56 @@ def _bits(stream: tf.Tensor, size: tf.Tensor, per_value: int) -> tf.Tensor:
     return tf.reshape(bits, [tf.shape(stream)[0], -1, per_value])
 
 
+def _u32(value: int) -> tf.Tensor:
+    return tf.constant(value, tf.uint32)
+
+
+def _hash32(x: tf.Tensor) -> tf.Tensor:
+    """Wellons's "lowbias32": a bijective, well-mixed hash of uint32 values.
+
+    Two 32-bit multiplies, which CPUs vectorize natively; a 64-bit multiply
+    (SplitMix64) is emulated by several 32-bit ones in AVX2 code.
+    """
+    for shift, factor in ((16, 0x7FEB352D), (15, 0x846CA68B)):
+        x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, _u32(shift)))
+        x = x * _u32(factor)
+    return tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, _u32(16)))
+
+
+def _bits32(stream: tf.Tensor, size: tf.Tensor, per_value: int) -> tf.Tensor:
+    """uint32 hashes, shape (n, size, per_value): with ``c = per_value * j + r``
+    and the stream key's halves ``lo, hi``, value ``c`` of row ``i`` is
+    ``hash32(hash32(c ^ lo[i]) + hi[i])``: distinct for distinct ``c``, and
+    streams whose keys differ in the high half share values only by chance.
+
+    Enough bits for float32 and smaller floats at about half SplitMix64's
+    cost, which was most of what Dropout added to a step (benchmark section
+    4, ``--only random-layers``).
+    """
+    low = tf.cast(tf.bitwise.bitwise_and(stream, _u64(0xFFFFFFFF)), tf.uint32)
+    high = tf.cast(tf.bitwise.right_shift(stream, _u64(32)), tf.uint32)
+    index = tf.range(tf.cast(size, tf.int32) * per_value, dtype=tf.int32)
+    counter = tf.bitcast(index, tf.uint32)[None, :]
+    first = _hash32(tf.bitwise.bitwise_xor(counter, low[:, None]))
+    bits = _hash32(first + high[:, None])
+    return tf.reshape(bits, [tf.shape(stream)[0], -1, per_value])
+
+
 def _unit(bits: tf.Tensor, mantissa: int, dtype: tf.DType, offset: float = 0.0):
-    """Floats ``(top `mantissa` bits + offset) / 2**mantissa`` in [0, 1)."""
-    top = tf.bitwise.right_shift(bits, _u64(64 - mantissa))
+    """Floats ``(top `mantissa` bits + offset) / 2**mantissa`` in [0, 1), from
+    uint32 or uint64 ``bits``."""
+    width = 64 if bits.dtype == tf.uint64 else 32
+    top = tf.bitwise.right_shift(bits, tf.constant(width - mantissa, bits.dtype))
     return (tf.cast(top, dtype) + offset) * (2.0**-mantissa)
 
 
-def _uniform(bits: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
-    """Uniform [0, 1) floats of ``dtype`` from one uint64 per value."""
+def _uniform(stream: tf.Tensor, size: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
+    """(n, size) uniform [0, 1) floats of ``dtype`` from stream keys."""
     if dtype == tf.float64:
-        return _unit(bits[..., 0], 53, tf.float64)
+        return _unit(_bits(stream, size, 1)[..., 0], 53, tf.float64)
     mantissa = {tf.float32: 24, tf.float16: 11, tf.bfloat16: 8}[dtype]
-    return tf.cast(_unit(bits[..., 0], mantissa, tf.float32), dtype)
+    values = _unit(_bits32(stream, size, 1)[..., 0], mantissa, tf.float32)
+    return tf.cast(values, dtype)
 
 
 def _polynomial(x2: tf.Tensor, coefficients: tuple) -> tf.Tensor:
@@ -111,22 +149,23 @@ _COS = (1 / 479001600, -1 / 3628800, 1 / 40320, -1 / 720, 1 / 24, -1 / 2, 1.0)
 
 
 def _normal_pairs(bits: tf.Tensor, size: tf.Tensor) -> tf.Tensor:
-    """``size`` standard normal float32 per row from ``ceil(size / 2)`` hashes.
+    """``size`` standard normal float32 per row from ``ceil(size / 2)`` pairs
+    of uint32 hashes, shape (n, ceil(size / 2), 2).
 
-    Box-Muller: each uint64 gives a 24-bit ``u1`` (top bits), a 24-bit ``u2``
-    (bits 8-31) and a sign ``s`` (bit 0). With ``r = sqrt(-2 log u1)`` and
-    ``phi = pi (u2 - 1/2)``, the point ``(s cos phi, sin phi)`` is uniform on
-    the circle, so ``r sin phi`` and ``s r cos phi`` are two independent
-    standard normals: the first fill the first half of the row, the second the
-    rest. Both sines use polynomials on [-pi/2, pi/2], and one log and one sqrt
-    serve two values.
+    Box-Muller: a pair gives a 24-bit ``u1`` (the first's top bits), a 24-bit
+    ``u2`` (the second's) and a sign ``s`` (the second's lowest bit). With
+    ``r = sqrt(-2 log u1)`` and ``phi = pi (u2 - 1/2)``, the point
+    ``(s cos phi, sin phi)`` is uniform on the circle, so ``r sin phi`` and
+    ``s r cos phi`` are two independent standard normals: the first fill the
+    first half of the row, the second the rest. Both sines use polynomials on
+    [-pi/2, pi/2], and one log and one sqrt serve two values.
     """
-    u1 = _unit(bits, 24, tf.float32, 0.5)  # in (0, 1): the log is finite
-    low = tf.bitwise.left_shift(bits, _u64(32))
-    phi = (_unit(low, 24, tf.float32) - 0.5) * tf.constant(
+    u1 = _unit(bits[..., 0], 24, tf.float32, 0.5)  # in (0, 1): the log is finite
+    phi = (_unit(bits[..., 1], 24, tf.float32) - 0.5) * tf.constant(
         3.141592653589793, tf.float32
     )
-    sign = 1.0 - 2.0 * tf.cast(tf.bitwise.bitwise_and(bits, _u64(1)), tf.float32)
+    lowest = tf.bitwise.bitwise_and(bits[..., 1], _u32(1))
+    sign = 1.0 - 2.0 * tf.cast(lowest, tf.float32)
     radius = tf.sqrt(-2.0 * tf.math.log(u1))
     phi2 = phi * phi
     first = radius * (phi * _polynomial(phi2, _SIN))
@@ -146,14 +185,15 @@ def _normal(stream: tf.Tensor, size: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
     """(n, size) standard normal values of ``dtype`` from stream keys."""
     if dtype == tf.float64:
         return _normal64(_bits(stream, size, 2))
-    pairs = _bits(stream, (size + 1) // 2, 1)[..., 0]
+    pairs = _bits32(stream, (size + 1) // 2, 2)
     return tf.cast(_normal_pairs(pairs, size), dtype)
 
 
-def _truncated_normal(bits: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
-    """Standard normal truncated to [-2, 2], by inverting the normal CDF."""
+def _truncated_normal(stream: tf.Tensor, size: tf.Tensor, dtype: tf.DType):
+    """(n, size) standard normals truncated to [-2, 2], by inverting the
+    normal CDF."""
     work = tf.float64 if dtype == tf.float64 else tf.float32
-    u = _uniform(bits, work)
+    u = _uniform(stream, size, work)
     low = tf.constant(0.022750131948179195, work)  # Phi(-2)
     width = tf.constant(0.9544997361036416, work)  # Phi(2) - Phi(-2)
     z = tf.math.ndtri(low + width * u)
@@ -227,7 +267,7 @@ def _register_all() -> None:
         if dtype not in _FLOATS:
             raise not_implemented(f"dtype {dtype.name}")
         shape, stream = streams(pfor_input)
-        values = _uniform(_bits(stream, tf.reduce_prod(shape), 1), dtype)
+        values = _uniform(stream, tf.reduce_prod(shape), dtype)
         return [finish(pfor_input, values, shape)]
 
     def convert_normal(pfor_input):  # noqa: ANN001, ANN202
@@ -243,8 +283,8 @@ def _register_all() -> None:
         if dtype not in _FLOATS:
             raise not_implemented(f"dtype {dtype.name}")
         shape, stream = streams(pfor_input)
-        bits = _bits(stream, tf.reduce_prod(shape), 1)
-        return [finish(pfor_input, _truncated_normal(bits, dtype), shape)]
+        values = _truncated_normal(stream, tf.reduce_prod(shape), dtype)
+        return [finish(pfor_input, values, shape)]
 
     def convert_uniform_int(pfor_input):  # noqa: ANN001, ANN202
         # Inputs 4 and 5: minval and maxval (scalars, possibly stacked).
@@ -312,13 +352,18 @@ def register_random_converters() -> None:
       (SplitMix64's finalizer over the two int32 halves), so distinct seeds,
       and the successive states of one ``SeedGenerator``, give distinct keys;
       the counter is zero;
-    - the draw ops hash each model's key and counter into a stream key ``s``
-      and take value ``j`` from SplitMix64: ``mix(s + golden * (j + 1))``;
-      uniforms use the top 24 (float32), 53 (float64), 11 (float16) or 8
-      (bfloat16) bits; normals use Box-Muller, one uint64 giving two 24-bit
+    - the draw ops hash each model's key and counter into a 64-bit stream
+      key ``s``; float32 and smaller floats take value ``j`` from a 32-bit
+      hash, ``h(h(j ^ lo) + hi)`` with ``lo, hi`` the halves of ``s`` and
+      ``h`` Wellons's lowbias32 (a bijection, so a draw never repeats a
+      value's input), and use its top 24 (float32), 11 (float16) or 8
+      (bfloat16) bits; float64 values and integers take SplitMix64's
+      ``mix(s + golden * (j + 1))`` (53 bits; integers take the bits modulo
+      the range); normals use Box-Muller, two hashes giving two 24-bit
       uniforms and a sign, hence two normals (float64: two 53-bit uniforms
-      per value); truncated normals invert the normal CDF; integers take the
-      bits modulo the range.
+      per value); truncated normals invert the normal CDF. The 32-bit hash
+      costs about half of SplitMix64 (whose 64-bit multiplies CPUs emulate
+      in vector code), which was most of what Dropout added to a step.
 
     The values have the op's shape, dtype and distribution but are not
     Philox's: under ``tf.vectorized_map`` a model's numbers differ from those
@@ -326,7 +371,8 @@ def register_random_converters() -> None:
     XLA; with XLA the engine vectorizes one model too), as streams do between
     ``fit`` and ``model.fit`` already. They depend only on the model's own
     seed (not on its position or on the number of models), so a run is
-    reproducible. Everything is uint64 arithmetic, which XLA compiles.
+    reproducible. Everything is unsigned integer arithmetic, which XLA
+    compiles.
 
     TensorFlow internals used (private, checked for TensorFlow 2.21):
     ``tensorflow.python.ops.parallel_for.pfor.RegisterPFor`` and its

@@ -340,7 +340,7 @@ def _vmap(n_models: int, fn: Callable, args: Any, always: bool = False) -> Any:
 
     One model needs no vectorization: its slice runs as is, unless ``always``
     (a model with random layers compiled with XLA: vectorized, it draws from
-    the engine's SplitMix streams, 8x faster there than XLA's CPU Philox;
+    the engine's hashed streams, 8x faster there than XLA's CPU Philox;
     without XLA, Philox is the faster one).
     """
     if n_models > 1:
@@ -578,7 +578,7 @@ def _build_train(
     width = len(steps.keys) * (2 if with_val else 1) + plateau
     n_full, rest = divmod(n_rows, batch_size)
     positions = weight_positions(template)
-    splitmix = jit_compile and has_random_layers(template)
+    hashed = jit_compile and has_random_layers(template)
 
     def run(
         state,
@@ -601,7 +601,7 @@ def _build_train(
         def step(s, orders, begin, size):
             idx = tf.slice(orders, [0, begin], [n_models, size])
             xb, yb = take((x, y), idx)
-            return _vmap(n_models, steps.train_step, (s, xb, yb, hp), always=splitmix)
+            return _vmap(n_models, steps.train_step, (s, xb, yb, hp), always=hashed)
 
         def validate(tv, ntv, mv):
             if val_per_model:
