@@ -130,6 +130,39 @@ def test_a_grouped_run_gives_every_model_what_one_stack_gives(monkeypatch):
             _close(a.weights[epoch], b.weights[epoch])
 
 
+def test_grouped_runs_score_only_the_first_models_every_epoch(monkeypatch):
+    """validation_models=1 in two groups: model 0 has the curves of a run that
+    scores everyone; the second group's first model (scored by the shared
+    program) gets none."""
+    monkeypatch.setattr(fitting, "REUSE_SCORING_ALL", 0)  # a loop of its own
+    (x, y), val = _data()
+    runs = []
+    for validation_models in (None, 1):
+        models = [_wide(i, 0.01) for i in range(5)]
+        runs.append(
+            fit_many(
+                models,
+                x,
+                y,
+                epochs=4,
+                validation_data=val,
+                seed=3,
+                jit_compile=True,
+                verbose=0,
+                validation_models=validation_models,
+            )
+        )
+    assert n_groups(5, wide=True, jit_compile=True) == 2
+    everyone, first = runs
+    assert sorted(first[0].history) == sorted(everyone[0].history)
+    _close(
+        [first[0].history[k] for k in everyone[0].history],
+        [everyone[0].history[k] for k in everyone[0].history],
+    )
+    for history in first[1:]:
+        assert sorted(history.history) == ["accuracy", "loss"]
+
+
 def test_run_traces_once_before_the_threads_and_keeps_the_order(monkeypatch):
     import threading
 

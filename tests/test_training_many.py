@@ -14,6 +14,7 @@ from bdl_helpers.training import (
     CaptureWeights,
     fit,
     fit_many,
+    fitting,
     predict_many,
     repeat,
     score_models,
@@ -24,6 +25,7 @@ from bdl_helpers.training.callbacks import ProgressBar
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 
 N = 60
@@ -146,6 +148,89 @@ def test_validation_rows_score_each_model_on_its_own_fold():
             expected.history["val_loss"],
             rtol=1e-4,
             atol=1e-5,
+        )
+
+
+@pytest.mark.parametrize("per_model_rows", [False, True])
+def test_validation_models_scores_the_first_models_only(per_model_rows, monkeypatch):
+    """validation_models=2 of 4: the first two histories equal a run that
+    scores every model, the other two have the same training logs and no
+    ``val_`` keys, and the weights are the same."""
+    monkeypatch.setattr(fitting, "REUSE_SCORING_ALL", 0)  # a loop of its own
+    (x, y), val = _data()
+    folds = np.arange(40).reshape(4, 10) if per_model_rows else None
+    settings = dict(epochs=5, seed=3, validation_data=val, verbose=0)
+
+    def run(**extra):
+        models = [_build(i) for i in range(4)]
+        histories = fit_many(models, x, y, validation_rows=folds, **settings, **extra)
+        return models, histories
+
+    all_models, everyone = run()
+    first_models, first = run(validation_models=2)
+    for i, (a, b) in enumerate(zip(everyone, first, strict=True)):
+        expected = a.history if i < 2 else {"loss": 0, "accuracy": 0}
+        assert sorted(b.history) == sorted(expected)
+        for key in b.history:
+            np.testing.assert_allclose(
+                b.history[key], a.history[key], rtol=1e-5, atol=1e-6, err_msg=key
+            )
+    for a, b in zip(all_models, first_models, strict=True):
+        _close(a.get_weights(), b.get_weights())
+
+
+def test_repeat_with_validation_models_still_scores_every_repeat_at_the_end():
+    (x, y), val = _data()
+    settings = dict(epochs=3, validation_data=val, verbose=0)
+    every = repeat(lambda: _build(0), 3, x, y, **settings)
+    first = repeat(lambda: _build(0), 3, x, y, validation_models=1, **settings)
+    assert [sorted(h.history) for h in first.histories] == [
+        ["accuracy", "loss", "val_accuracy", "val_loss"],
+        ["accuracy", "loss"],
+        ["accuracy", "loss"],
+    ]
+    pd.testing.assert_frame_equal(first.scores, every.scores)
+
+
+def test_validation_models_reuses_a_loop_that_scores_every_model(monkeypatch):
+    """A compiled loop that scores every model serves a run that asks for
+    fewer (no new trace); the extra scores are dropped."""
+    (x, y), val = _data()
+    settings = dict(epochs=3, seed=3, validation_data=val, verbose=0)
+    everyone = fit_many([_build(i) for i in range(3)], x, y, **settings)
+    built = []
+    real = stack._build_train
+    monkeypatch.setattr(stack, "_build_train", lambda *a: built.append(a) or real(*a))
+    first = fit_many(
+        [_build(i) for i in range(3)], x, y, validation_models=1, **settings
+    )
+    assert built == []
+    assert sorted(first[0].history) == sorted(everyone[0].history)
+    assert sorted(first[2].history) == ["accuracy", "loss"]
+    monkeypatch.setattr(fitting, "REUSE_SCORING_ALL", 0)  # too long a run to reuse
+    fit_many([_build(i) for i in range(3)], x, y, validation_models=1, **settings)
+    assert len(built) == 1
+
+
+def test_validation_models_is_explained_when_it_cannot_work():
+    (x, y), val = _data()
+    models = [_build(1), _build(2)]
+    with pytest.raises(ValueError, match="pass validation_data"):
+        fit_many(models, x, y, epochs=1, verbose=0, validation_models=1)
+    with pytest.raises(ValueError, match="validation_models"):
+        fit_many(
+            models, x, y, epochs=1, verbose=0, validation_data=val, validation_models=0
+        )
+    with pytest.raises(ValueError, match=r"Model 1's EarlyStopping .* 'val_loss'"):
+        fit_many(
+            models,
+            x,
+            y,
+            epochs=1,
+            verbose=0,
+            validation_data=val,
+            validation_models=1,
+            callbacks=lambda i: [keras.callbacks.EarlyStopping(monitor="val_loss")],
         )
 
 

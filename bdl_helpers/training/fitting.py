@@ -48,6 +48,12 @@ XLA_MIN_STEPS = 30_000
 XLA_MIN_MODEL_STEPS = 40_000
 XLA_WIDE_PARAMS = 1_000  # weights per model from which it counts as wide
 
+# validation_models < n_models: a compiled loop that scores every model every
+# epoch is used if one exists, rather than tracing and compiling one that
+# scores fewer (2-3 s), up to this many model-epochs: scoring the 70 test rows
+# of Part II's Dense(500) net costs 1.1 s per 120,000 (30 models, 4,000 epochs).
+REUSE_SCORING_ALL = 250_000
+
 
 def is_wide(model: keras.Model) -> bool:
     """True if ``model`` has enough weights to count as wide (see above)."""
@@ -95,6 +101,31 @@ def _is_xla_failure(error: Exception) -> bool:
     """True for the errors TensorFlow raises when XLA cannot compile a graph."""
     text = str(error)
     return "XLA" in text or "tf2xla" in text or "compile-time constant" in text
+
+
+def _check_validation_models(
+    validation_models: Any, val: Any, per_model: list, func: str
+) -> int:
+    """How many models are scored on the validation data every epoch."""
+    n_models = len(per_model)
+    if validation_models is None:
+        return n_models
+    if val is None:
+        raise ArgumentError(
+            f"'validation_models' in {func} says how many models are scored on "
+            "validation_data every epoch: pass validation_data=(x_val, y_val) too."
+        )
+    n_curves = check_int(validation_models, "validation_models", func, min_value=1)
+    for i, cbs in enumerate(per_model[n_curves:], start=n_curves):
+        for cb in cbs:
+            if str(getattr(cb, "monitor", "")).startswith("val_"):
+                raise ArgumentError(
+                    f"Model {i}'s {type(cb).__name__} in {func} monitors "
+                    f"{cb.monitor!r}, but validation_models={n_curves} scores only "
+                    f"models 0 to {n_curves - 1} every epoch. Raise "
+                    "validation_models, or leave it out to score every model."
+                )
+    return min(n_curves, n_models)
 
 
 def _per_model_callbacks(callbacks: Callbacks, n_models: int, func: str) -> list:
@@ -147,6 +178,7 @@ def train(
     jit_compile: bool | str,
     func: str,
     description: str,
+    validation_models: int | None = None,
 ) -> list[keras.callbacks.History]:
     """The engine behind :func:`fit` and :func:`fit_many` (arguments checked here)."""
     n_models = len(models)
@@ -164,6 +196,7 @@ def train(
         )
     n_val = None if val is None else int(tf.nest.flatten(val[0])[0].shape[0])
     val_rows = check_indices(validation_rows, "validation_rows", func, n_models, n_val)
+    n_curves = _check_validation_models(validation_models, val, per_model, func)
     if rows is None:
         rows = np.tile(np.arange(n, dtype="int32"), (n_models, 1))
     n_rows = rows.shape[1]
@@ -196,7 +229,8 @@ def train(
                     f"but {func} trains only {epochs} epochs (0 to {epochs - 1}). "
                     "Capture epochs are 0-based: the last is epochs - 1."
                 )
-    log_keys = _log_keys(list(models[0].get_metrics_result().keys()), val is not None)
+    metric_keys = list(models[0].get_metrics_result().keys())
+    log_keys = _log_keys(metric_keys, val is not None)
     # EarlyStopping, best-only ModelCheckpoint and ReduceLROnPlateau (one of
     # each per model) are served inside the loop; any other callback that
     # acts on the model runs live, one epoch per compiled call.
@@ -239,15 +273,22 @@ def train(
         monitors = InLoopMonitors(per_model, served, log_keys, state, positions)
         program_args["monitors"] = monitors.signature
     program_args["template_signature"] = reference
+    if n_curves < n_models:
+        # Every group runs one program: each scores its first models.
+        program_args["val_models"] = min(n_curves, groups.size)
+        program_args["reuse_wider"] = n_models * epochs <= REUSE_SCORING_ALL
     program, key = stack.train_program(
         models[0], jit_compile=jit_compile, **program_args
     )
-    # Each model's history keys: ReduceLROnPlateau adds the learning rate.
-    model_keys = [
-        log_keys
-        + (["learning_rate"] if monitors and monitors.reduces_learning_rate(i) else [])
-        for i in range(n_models)
-    ]
+    # Each model's history keys and their columns in the logs: the val_ ones
+    # for the first n_curves models; ReduceLROnPlateau adds the learning rate.
+    model_keys, model_columns = [], []
+    for i in range(n_models):
+        columns = list(range(len(log_keys) if i < n_curves else len(metric_keys)))
+        if monitors and monitors.reduces_learning_rate(i):
+            columns.append(len(log_keys))
+        model_keys.append([[*log_keys, "learning_rate"][c] for c in columns])
+        model_columns.append(columns)
     captures = (
         [
             tf.zeros((len(slot_of), *state[p][j].shape), state[p][j].dtype)
@@ -324,6 +365,9 @@ def train(
             state = stack.stack_state(models)
         state, logs, captures, now_active, monitor_state, kept = run_chunk(epoch, count)
         logs = np.swapaxes(logs.numpy()[:count], 0, 1)  # (models, epochs, keys)
+        if n_curves < n_models:  # groups score their first models: drop extras
+            logs = logs.copy()
+            logs[n_curves:, :, len(metric_keys) : len(log_keys)] = np.nan
         if live:
             stack.unstack_state(models, state)
         if monitors is not None:
@@ -332,7 +376,7 @@ def train(
         for i in np.flatnonzero(was_active):
             run = count if monitors is None else monitors.epochs_run(i, epoch, count)
             keys = model_keys[i]
-            rows_i = logs[i, :run, : len(keys)]
+            rows_i = logs[i, :run][:, model_columns[i]]
             last = dict(zip(keys, rows_i[-1].tolist(), strict=True))
             if live:
                 callback_lists[i].on_epoch_end(epoch, last)
@@ -511,6 +555,7 @@ def fit_many(
     jit_compile: bool | str = "auto",
     seeds: Sequence[int] | None = None,
     sample_indices: Any = None,
+    validation_models: int | None = None,
 ) -> list[keras.callbacks.History]:
     """Train several compiled models of one architecture together.
 
@@ -554,6 +599,13 @@ def fit_many(
     validation_rows : array-like of shape (n_models, n_val), default=None
         The rows of ``validation_data`` that each model is scored on every
         epoch (a held-out fold). None: all of them.
+    validation_models : int, default=None
+        Score ``validation_data`` every epoch for the first this many models
+        only; the others' histories have no ``val_`` keys (so none of their
+        callbacks may monitor one). None: every model. Scoring 70 rows each
+        epoch costs about half of Part II's training step, so a run that
+        draws one model's curves but compares all models' final scores saves
+        that for the rest.
     seeds, sample_indices
         Older names of ``seed`` (a sequence) and ``rows``.
 
@@ -633,4 +685,5 @@ def fit_many(
         jit_compile=jit_compile,
         func=func,
         description=f"{len(models)} models",
+        validation_models=validation_models,
     )

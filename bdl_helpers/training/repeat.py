@@ -68,6 +68,7 @@ def repeat(
     validation_rows: Any = None,
     verbose: int = 1,
     jit_compile: bool | str = "auto",
+    validation_models: int | None = None,
 ) -> RepeatResult:
     """Train ``n`` independently seeded copies of a model and score them.
 
@@ -91,6 +92,10 @@ jit_compile
         As in :func:`fit_many`.
     validation_data : tuple of (x_val, y_val), default=None
         Scored every epoch (the histories' ``val_`` keys) and at the end.
+    validation_models : int, default=None
+        Score ``validation_data`` every epoch for the first this many repeats
+        only (as in :func:`fit_many`), e.g. 1 when only seed 0's learning
+        curves are drawn; every repeat is still scored at the end.
     test_data : tuple of (x_test, y_test), default=None
         Scored only at the end, when per-epoch curves are not needed. Defaults
         to ``validation_data``.
@@ -155,6 +160,7 @@ jit_compile
         validation_rows=validation_rows,
         verbose=verbose,
         jit_compile=jit_compile,
+        validation_models=validation_models,
     )
     test = test_data if test_data is not None else validation_data
     parts = [

@@ -413,9 +413,7 @@ def _improvement(params: dict, mon: dict, row: tf.Tensor, applicable: tf.Tensor)
         tf.gather(row, tf.maximum(column, 0), axis=1, batch_dims=1), tf.float64
     )
     shifted = current - params["min_delta"]
-    improved = applicable & (
-        ~mon["has_best"] | _better(params, shifted, mon["best"])
-    )
+    improved = applicable & (~mon["has_best"] | _better(params, shifted, mon["best"]))
     return current, shifted, improved
 
 
@@ -508,6 +506,8 @@ def train_program(
     jit_compile: bool,
     monitors: tuple[tuple[str, str], ...] = (),
     template_signature: tuple | None = None,
+    val_models: int | None = None,
+    reuse_wider: bool = False,
 ) -> Callable:
     """The compiled loop that trains ``n_models`` stacked models for a chunk.
 
@@ -527,7 +527,13 @@ def train_program(
     ``get_weights()`` order, or state parts 0-2. With a ``"plateau"`` slot
     the logs have one more column: each model's learning rate that epoch.
     ``template_signature``: ``signature(template)`` if the caller has it.
+    ``val_models``: only the first this many models are scored on ``val``
+    every epoch (None: all); the others' ``val_`` columns hold NaN, or, with
+    ``reuse_wider`` and a cached program that scores every model, their
+    scores (that program is returned instead of tracing a new one).
     """
+    if val_models is not None and val_models >= n_models:
+        val_models = None
     key = (
         signature(template) if template_signature is None else template_signature,
         "train",
@@ -541,8 +547,13 @@ def train_program(
         val_per_model,
         n_slots,
         monitors,
+        val_models,
         jit_compile,  # last: the driver reads it from the key
     )
+    wider = (*key[:-2], None, key[-1])
+    if val_models is not None and reuse_wider and wider in _programs:
+        _programs.move_to_end(wider)
+        return _programs[wider], wider
     return _cached(
         key,
         lambda: _build_train(
@@ -556,6 +567,7 @@ def train_program(
             n_slots,
             jit_compile,
             monitors,
+            val_models,
         ),
     ), key
 
@@ -571,6 +583,7 @@ def _build_train(
     n_slots,
     jit_compile,
     monitors,
+    val_models=None,
 ):
     steps = _Steps(template)
     plateau = any(kind == "plateau" for kind, _ in monitors)
@@ -604,6 +617,8 @@ def _build_train(
             return _vmap(n_models, steps.train_step, (s, xb, yb, hp), always=hashed)
 
         def validate(tv, ntv, mv):
+            if val_models is not None:
+                return validate_first(tv, ntv, mv)
             if val_per_model:
                 xv, yv = take(val, val_rows)
                 return _vmap(n_models, steps.score, (tv, ntv, mv, hp, xv, yv))
@@ -612,6 +627,22 @@ def _build_train(
                 lambda a, b, c, h: steps.score(a, b, c, h, *val),
                 (tv, ntv, mv, hp),
             )
+
+        def validate_first(tv, ntv, mv):
+            # Scoring costs about half a training step; the models whose
+            # curves nobody asked for skip it (their columns: NaN).
+            first = tf.nest.map_structure(lambda t: t[:val_models], (tv, ntv, mv, hp))
+            if val_per_model:
+                xv, yv = take(val, val_rows[:val_models])
+                scores = _vmap(val_models, steps.score, (*first, xv, yv))
+            else:
+                scores = _vmap(
+                    val_models,
+                    lambda a, b, c, h: steps.score(a, b, c, h, *val),
+                    first,
+                )
+            rest = tf.fill([n_models - val_models, len(steps.keys)], float("nan"))
+            return tf.concat([scores, rest], axis=0)
 
         out = tf.TensorArray(tf.float32, size=CHUNK, element_shape=[n_models, width])
         # A while loop, not `for i in tf.range(count)`: XLA would take the
