@@ -179,11 +179,20 @@ def test_validation_models_scores_the_first_models_only(per_model_rows, monkeypa
         _close(a.get_weights(), b.get_weights())
 
 
-def test_repeat_with_validation_models_still_scores_every_repeat_at_the_end():
+def test_repeat_with_validation_models_still_scores_every_repeat_at_the_end(
+    monkeypatch, capsys
+):
+    class EagerBar(ProgressBar):
+        def on_train_begin(self, logs=None):
+            super().on_train_begin(logs)
+            self._bar.delay = self._bar.mininterval = 0  # draw every update
+
+    monkeypatch.setattr(fitting, "ProgressBar", EagerBar)
     (x, y), val = _data()
-    settings = dict(epochs=3, validation_data=val, verbose=0)
-    every = repeat(lambda: _build(0), 3, x, y, **settings)
+    settings = dict(epochs=3, validation_data=val)
+    every = repeat(lambda: _build(0), 3, x, y, verbose=0, **settings)
     first = repeat(lambda: _build(0), 3, x, y, validation_models=1, **settings)
+    assert "val_loss (model 0)=" in capsys.readouterr().out, "the bar says whose"
     assert [sorted(h.history) for h in first.histories] == [
         ["accuracy", "loss", "val_accuracy", "val_loss"],
         ["accuracy", "loss"],

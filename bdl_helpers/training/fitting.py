@@ -254,6 +254,12 @@ def train(
         for model, cbs, history in zip(models, per_model, histories, strict=True)
     ]
     bar = ProgressBar(epochs, description) if verbose else None
+    # The bar shows means over the models; val_ ones over those scored.
+    scored = "model 0" if n_curves == 1 else f"models 0-{n_curves - 1}"
+    bar_keys = [
+        f"{key} ({scored})" if n_curves < n_models and key.startswith("val_") else key
+        for key in log_keys
+    ]
 
     program_args = dict(
         n_models=groups.size,
@@ -393,7 +399,7 @@ def train(
                 mean = np.nanmean(logs[was_active, -1, : len(log_keys)], axis=0)
             bar.advance(
                 count,
-                dict(zip(log_keys, mean.tolist(), strict=True)),
+                dict(zip(bar_keys, mean.tolist(), strict=True)),
                 final=epoch + count >= epochs or not active.any(),
             )
         epoch += count
