@@ -620,31 +620,23 @@ def _build_train(
             return _vmap(n_models, steps.train_step, (s, xb, yb, hp), always=hashed)
 
         def validate(tv, ntv, mv):
-            if val_models is not None:
-                return validate_first(tv, ntv, mv)
+            # Scoring costs about half a training step: with val_models, the
+            # models whose curves nobody asked for skip it (their columns: NaN).
+            scored = n_models if val_models is None else val_models
+            first, rows_v = (tv, ntv, mv, hp), val_rows
+            if scored < n_models:
+                first = tf.nest.map_structure(lambda t: t[:scored], first)
+                rows_v = None if val_rows is None else val_rows[:scored]
             if val_per_model:
-                xv, yv = take(val, val_rows)
-                return _vmap(n_models, steps.score, (tv, ntv, mv, hp, xv, yv))
-            return _vmap(
-                n_models,
-                lambda a, b, c, h: steps.score(a, b, c, h, *val),
-                (tv, ntv, mv, hp),
-            )
-
-        def validate_first(tv, ntv, mv):
-            # Scoring costs about half a training step; the models whose
-            # curves nobody asked for skip it (their columns: NaN).
-            first = tf.nest.map_structure(lambda t: t[:val_models], (tv, ntv, mv, hp))
-            if val_per_model:
-                xv, yv = take(val, val_rows[:val_models])
-                scores = _vmap(val_models, steps.score, (*first, xv, yv))
+                xv, yv = take(val, rows_v)
+                scores = _vmap(scored, steps.score, (*first, xv, yv))
             else:
                 scores = _vmap(
-                    val_models,
-                    lambda a, b, c, h: steps.score(a, b, c, h, *val),
-                    first,
+                    scored, lambda a, b, c, h: steps.score(a, b, c, h, *val), first
                 )
-            rest = tf.fill([n_models - val_models, len(steps.keys)], float("nan"))
+            if scored == n_models:
+                return scores
+            rest = tf.fill([n_models - scored, len(steps.keys)], float("nan"))
             return tf.concat([scores, rest], axis=0)
 
         out = tf.TensorArray(tf.float32, size=CHUNK, element_shape=[n_models, width])
