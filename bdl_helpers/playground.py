@@ -10,15 +10,18 @@ engine, and the figure shows where it draws its boundary, how its training
 and test curves went, and its final scores.
 
 Every change trains a new model from the same seed, so two settings differ
-only in what you changed. The engine compiles a training loop (with XLA)
-once per architecture, batch size and training-set size; a new penalty
-factor, dropout rate or noise level, a new learning rate, number of epochs
-or dataset of the same size reuses it, so such a move costs only the
-training itself and the drawing: 0.3-0.8 s measured on the idle 2-core
-machine for the default model at up to 500 epochs, with or without
-dropout and input noise.
-Adding a layer, or switching a regularizer on or off, compiles anew (3-5 s),
-and so does the first move (the first figure is trained without XLA).
+only in what you changed. The engine traces a training loop once per
+architecture, batch size and training-set size; a new penalty factor,
+dropout rate or noise level, a new learning rate, number of epochs or
+dataset of the same size reuses it, so such a move costs only the training
+itself and the drawing. Short runs (under ``XLA_FROM_STEPS`` steps: the
+default's 200 epochs of 16 batches) train without XLA, whose compile would
+cost more than it saves; long runs and models with dropout or input noise
+(whose random draws are cheap only under XLA) compile their loop with XLA.
+Measured on the idle 2-core machine with the figure, a new XLA cache and the
+default model: a move that reuses a loop 0.4-0.8 s; a new width, depth or
+activation, or switching L2 on, 1.4-2.3 s; a loop compiled with XLA 2.6-3.0 s
+the first time, 5-8 s with dropout or noise (tracing their random streams).
 """
 
 from __future__ import annotations
@@ -68,6 +71,12 @@ DEFAULTS: dict[str, Any] = {
 }
 _TEST_ROWS = 500
 _SEED = 1
+# From this many training steps (epochs x batches) a move compiles its loop
+# with XLA. XLA's compile adds 1.5-2 s to every new loop and saves about
+# 0.1 ms a step; without it a move of the default model takes 0.6-0.8 s with
+# the figure (2026-12-03, idle 2-core machine), and a run below this bound
+# stays under about 1 s.
+XLA_FROM_STEPS = 5_000
 
 
 @lru_cache(maxsize=16)
@@ -157,6 +166,20 @@ input_noise
         metrics=["accuracy"],
     )
     return model
+
+
+def _uses_xla(settings: dict[str, Any]) -> bool:
+    """Whether a move to ``settings`` trains with XLA (see ``XLA_FROM_STEPS``).
+
+    Models with dropout or input noise always do: without XLA a single model
+    draws its masks with TensorFlow's Philox generator, which costs more than
+    its training steps (a move to dropout 0.2 on the default model: 2.4 s
+    without XLA, 0.4 s with it once compiled).
+    """
+    if settings["dropout"] > 0 or settings["input_noise"] > 0:
+        return True
+    batches = -(-settings["n_train"] // settings["batch_size"])
+    return batches * settings["epochs"] >= XLA_FROM_STEPS
 
 
 def _draw(
@@ -274,10 +297,10 @@ def playground(**defaults: Any) -> Any:
 
     def draw(**settings: Any):
         # The first figure (drawn when the cell runs: Run All, nbval, Binder)
-        # trains without XLA, whose compile would add 10 s and 160 MiB to
-        # chapter 00's kernel; the loops of slider moves compile with XLA.
+        # trains without XLA, whose first compile would add 10 s and 160 MiB
+        # to chapter 00's kernel; a slider move uses it where it pays.
         nonlocal first
-        xla = not first
+        xla = not first and _uses_xla(settings)
         first = False
         return _draw(xla=xla, **settings)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 
 import bdl_helpers as bdl
@@ -83,3 +84,34 @@ def test_a_redraw_leaves_the_notebooks_random_state_alone():
     np.random.seed(5)  # noqa: NPY002
     bdl.playground(n_train=30, epochs=50)
     assert (random.random(), np.random.random()) == expected  # noqa: NPY002
+
+
+def test_moves_compile_with_xla_only_where_it_pays(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    module = importlib.import_module("bdl_helpers.playground")
+    used = []
+
+    def fake_draw(xla: bool = False, **settings):
+        used.append(xla)
+        return plt.figure(figsize=(1, 1))
+
+    monkeypatch.setattr(module, "_draw", fake_draw)
+    figure = bdl.playground()  # 500 rows, batch 32, 200 epochs: 3,200 steps
+    # Each move a setting not seen before (a seen one redraws from a cache).
+    moves = [
+        ("learning_rate", 0.1, False),  # a short run: no compile
+        ("epochs", 500, True),  # 8,000 steps
+        ("epochs", 100, False),
+        ("batch_size", 8, True),  # 63 batches x 100 epochs
+        ("batch_size", 128, False),
+        ("units", 8, False),
+        ("dropout", 0.2, True),  # random layers draw cheaply under XLA only
+        ("input_noise", 0.1, True),
+    ]
+    for name, value, _ in moves:
+        figure.controls[name].value = value
+    plt.close("all")
+    # The first figure (a notebook's run) never compiles.
+    assert used == [False] + [xla for _, _, xla in moves]
+    assert module.XLA_FROM_STEPS == 5_000
