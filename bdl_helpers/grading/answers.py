@@ -208,7 +208,7 @@ def check_close(
 
     Notes
     -----
-    Used by chapters 02-06, 08, 10, 12-13 and 15.
+    Used by chapters 02-08, 10, 12-13 and 15.
 
     Examples
     --------
