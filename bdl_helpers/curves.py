@@ -99,7 +99,7 @@ def final_value(history: Any, metric: str, *, epochs: int = 10) -> float:
     One epoch's loss or accuracy jumps with the last minibatches; the mean of
     the last few epochs says more reliably where training ended. Notebooks
     use it to state findings such as "the training loss ends below 0.01".
-    Used by chapters 00, 02, 04, 08 and 12.
+    Used by chapters 00, 02, 04, 08 and 12-13.
 
     Parameters
     ----------

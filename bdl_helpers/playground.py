@@ -26,6 +26,7 @@ the first time, 5-8 s with dropout or noise (tracing their random streams).
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -178,7 +179,7 @@ def _uses_xla(settings: dict[str, Any]) -> bool:
     """
     if settings["dropout"] > 0 or settings["input_noise"] > 0:
         return True
-    batches = -(-settings["n_train"] // settings["batch_size"])
+    batches = math.ceil(settings["n_train"] / settings["batch_size"])
     return batches * settings["epochs"] >= XLA_FROM_STEPS
 
 
